@@ -1,0 +1,53 @@
+"""nbgrader configuration for the course (read by every nbgrader command run from this folder)."""
+import os
+
+c = get_config()  # noqa: F821  (provided by nbgrader/traitlets when this file is loaded)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# One id for the course, so the exchange and the gradebook keep its assignments apart from others.
+c.CourseDirectory.course_id = "techlead"
+
+# The course directory is the repository itself: source/, release/, submitted/, autograded/, feedback/
+# all live next to this file, wherever the repo is cloned (tests point this at a temporary copy).
+c.CourseDirectory.root = HERE
+
+# Learners' saved widget answers live in responses.json next to each notebook. It must travel with
+# the submission so hidden tests can grade graded-mode widget answers, so nothing here ignores it.
+# But autograde copies every non-notebook file of source/<id>/ over the submission ("master
+# versions"): an instructor's own responses.json left in source/ (from trying the widgets) would
+# replace each learner's answers with the instructor's. Never overwrite the responses files.
+RESPONSES_FILES = ["responses.json", "responses.json.lock"]
+_source = os.path.join(HERE, "source")
+c.Autograde.exclude_overwriting = {
+    name: list(RESPONSES_FILES)
+    for name in (sorted(os.listdir(_source)) if os.path.isdir(_source) else [])
+}
+
+# A cell that runs longer than this (e.g. an endless loop) is interrupted and grading goes on.
+c.Execute.timeout = 30
+
+# Put back any grade or task cell a learner deleted, so a deleted test cannot score silently.
+c.OverwriteCells.add_missing_cells = True
+
+# Feedback must never reveal hidden tests: ScrubHiddenTestErrors reduces errors and outputs of cells
+# that held hidden tests to a plain message (tracebacks would quote the hidden lines), then
+# ClearHiddenTests removes the hidden lines themselves. Autograde restores locked task cells from
+# the gradebook *with* their mark scheme (so the formgrader shows it), hence ClearMarkScheme too.
+# The first two entries are nbgrader's defaults.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    "course_tools.feedback.ScrubHiddenTestErrors",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbgrader.preprocessors.ClearMarkScheme",
+]
+
+# A single-machine exchange: a folder every local user can write to. Override with
+# TECHLEAD_EXCHANGE (tests use a temporary folder; a shared server uses e.g. /srv/nbgrader/exchange).
+c.Exchange.root = os.environ.get("TECHLEAD_EXCHANGE", os.path.join(HERE, ".exchange"))
+os.makedirs(c.Exchange.root, exist_ok=True)
+
+# On one machine every "student" is the same unix user as the instructor, so collecting must not
+# insist that a submission's files belong to the student who submitted them.
+c.CollectApp.check_owner = False
