@@ -16,7 +16,7 @@ PYTEST_ARGS ?=
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab test clean-notebooks nav assignments bench clean
+.PHONY: help install lab test clean-notebooks nav assignments grade bench clean
 
 help:
 	@echo "make lab              start JupyterLab on the course index (PORT=$(PORT))"
@@ -24,6 +24,7 @@ help:
 	@echo "make clean-notebooks  strip outputs and execution counts from committed notebooks"
 	@echo "make nav              regenerate navigation cells, the index map and the README map"
 	@echo "make assignments      regenerate release/ from source/ with nbgrader"
+	@echo "make grade ASSIGNMENT=id [JOBS=n]  autograde all submissions in parallel"
 	@echo "make bench            print the benchmarks"
 
 $(BIN)/python:
@@ -55,6 +56,13 @@ nav: $(STAMP)
 
 assignments: $(STAMP)
 	$(BIN)/python scripts/generate_release.py
+
+# Instructors: autograde every collected submission of an assignment on all cores (JOBS=n to choose).
+ASSIGNMENT ?=
+JOBS ?=
+grade: $(STAMP)
+	@test -n "$(ASSIGNMENT)" || { echo "usage: make grade ASSIGNMENT=<id> [JOBS=n]"; exit 2; }
+	$(BIN)/python -m course_tools.parallel_grade $(ASSIGNMENT) $(if $(JOBS),--jobs $(JOBS),)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
