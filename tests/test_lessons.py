@@ -93,7 +93,7 @@ def test_lesson_anatomy(lesson):
 
     objectives = cells[1]
     assert objectives.source.startswith("## Learning objectives")
-    bullets = re.findall(r"^\s*[-*] (\w+)", objectives.source, re.M)
+    bullets = re.findall(r"^\s*[-*] \**(\w+)", objectives.source, re.M)
     assert 2 <= len(bullets) <= 4, f"{len(bullets)} objectives"
 
     assert cells[2].cell_type == "code" and cells[2].source.startswith("from exercises import show")
