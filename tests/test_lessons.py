@@ -104,9 +104,10 @@ def test_lesson_anatomy(lesson):
     assert "> **At Parcelly:**" in prose, "no case-study example"
     assert len(re.findall(r"^## ", prose, re.M)) >= 4
 
-    # Notebooks hold prose and one-line exercise calls only.
+    # Notebooks hold prose and one-line exercise calls only (lesson 9's pandas walk-through, tagged
+    # `data-demo`, is code the learner is meant to read and change).
     for cell in cells[3:]:
-        if cell.cell_type == "code":
+        if cell.cell_type == "code" and "data-demo" not in cell.metadata.get("tags", []):
             assert len(cell.source.strip().splitlines()) <= 2 and "class " not in cell.source, cell.source[:200]
 
     nav = [c for c in nb.cells if "navigation" in c.metadata.get("tags", [])]
@@ -177,6 +178,29 @@ def test_readme_map_matches_the_index():
     row = re.compile(r"^\| (\d+) \| \[(.+?)\]\((?:notebooks/)?(.+?)\) \| (\d+) min \| (.+) \|$", re.M)
     assert row.findall(readme) == row.findall(index_text)
     assert len(row.findall(readme)) == len(LESSONS)
+
+
+def test_strategies_lesson_has_the_data_driven_part():
+    """Does lesson 9 load, clean, group and plot the team metrics, then ask who should lead each response?"""
+    (lesson,) = [lesson for lesson in LESSONS if "strategies" in lesson.sections]
+    nb = notebook(lesson)
+    demo = "\n".join(c.source for c in nb.cells if "data-demo" in c.metadata.get("tags", []))
+    for step in ("read_csv", "team_metrics.csv", "isna", "ffill", "groupby", ".plot("):
+        assert step in demo, step
+    entry = bank_index()["strategies/metric-stories"]
+    assert entry["kind"] == "classify" and "strategies/metric-stories" in show_calls(nb)
+    answers = {item["key"].split("-")[0] for item in entry["items"]}
+    assert answers == {"atlas", "beacon", "cargo", "dock"}, "every team's story is asked about"
+
+
+def test_strategies_lesson_draws_its_plots(tmp_path):
+    """Executed for real, does lesson 9 render the trend plots as images?"""
+    (lesson,) = [lesson for lesson in LESSONS if "strategies" in lesson.sections]
+    run = course_copy(tmp_path)
+    nb = execute(run / lesson.file, cwd=run)
+    assert error_outputs(nb) == []
+    plot_cells = [c for c in nb.cells if c.cell_type == "code" and ".plot(" in c.source]
+    assert plot_cells and any("image/png" in out.get("data", {}) for out in plot_cells[0].outputs)
 
 
 # --- execution --------------------------------------------------------------------------------------
