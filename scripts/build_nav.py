@@ -60,6 +60,19 @@ def with_navigation(nb: nbformat.NotebookNode, course: dict, i: int) -> nbformat
     return nb
 
 
+def extra_nav(course: dict, extra: dict, where: str) -> str:
+    binder = binder_url(course["repository"], f"notebooks/{extra['file']}")
+    line = f"[← Contents]({INDEX}) · [Open on Binder]({binder})"
+    return line if where == "top" else f"---\n**Back to** {line}"
+
+
+def with_extra_navigation(nb: nbformat.NotebookNode, course: dict, extra: dict) -> nbformat.NotebookNode:
+    body = [c for c in nb.cells if NAV_TAG not in c.get("metadata", {}).get("tags", [])]
+    nb.cells = [nav_cell(extra_nav(course, extra, "top"), "nav-top"), *body,
+                nav_cell(extra_nav(course, extra, "bottom"), "nav-bottom")]
+    return nb
+
+
 def map_table(course: dict, link_prefix: str) -> str:
     rows = ["| # | Lesson | Time | You will be able to |", "|---|---|---|---|"]
     for lesson in course["lesson_list"]:
@@ -107,6 +120,12 @@ def index_notebook(course: dict) -> nbformat.NotebookNode:
         ),
         ("progress", "code", "from exercises import show_progress\nshow_progress()"),
         (
+            "extras",
+            "markdown",
+            "## Keep going\n\n" + "\n".join(
+                f"- [{e['title']}]({e['file']}): {e['outcome']}" for e in course.get("extras", [])),
+        ),
+        (
             "credits",
             "markdown",
             "## Source and licence\n\n"
@@ -141,6 +160,11 @@ def planned_outputs(course: dict) -> dict[Path, str]:
             continue
         nb = nbformat.read(path, as_version=4)
         out[path] = nbformat.writes(with_navigation(nb, course, i)) + "\n"
+    for extra in course.get("extras", []):
+        path = NOTEBOOKS / extra["file"]
+        if path.exists():
+            nb = nbformat.read(path, as_version=4)
+            out[path] = nbformat.writes(with_extra_navigation(nb, course, extra)) + "\n"
     out[NOTEBOOKS / INDEX] = nbformat.writes(index_notebook(course)) + "\n"
     out[README] = readme_with_map(README.read_text(encoding="utf-8"), course)
     return out

@@ -210,7 +210,19 @@ def run_dir(tmp_path_factory):
     return course_copy(tmp_path_factory.mktemp("course"))
 
 
-@pytest.mark.parametrize("name", ["index.ipynb"] + [lesson.file for lesson in LESSONS])
+EXTRAS = [extra["file"] for extra in COURSE.get("extras", [])]
+
+
+def test_companion_notebooks_exist_and_link_back():
+    """Do the progress dashboard and spaced review exist, linked from the index and back to it?"""
+    index = "\n".join(c.source for c in nbformat.read(ROOT / "notebooks" / "index.ipynb", as_version=4).cells)
+    for name in EXTRAS:
+        nb = nbformat.read(ROOT / "notebooks" / name, as_version=4)
+        assert f"]({name})" in index
+        assert nb.cells[0].id == "nav-top" and "](index.ipynb)" in nb.cells[0].source
+
+
+@pytest.mark.parametrize("name", ["index.ipynb"] + [lesson.file for lesson in LESSONS] + EXTRAS)
 def test_notebook_executes_without_errors(name, run_dir):
     """Does the notebook run top to bottom in a fresh kernel with no error output?"""
     nb = execute(run_dir / name, cwd=run_dir)
