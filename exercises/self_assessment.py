@@ -1,0 +1,124 @@
+"""SelfAssessment widget: rate yourself on each quality, save a session, see a chart.
+
+Each *Save ratings* stores a session ``{"at": time, "ratings": {quality: n}}``. The chart (and,
+from the second session on, the change since the previous session as a table and a chart) is
+drawn by :mod:`exercises.charts`, which imports pandas and matplotlib only then.
+"""
+from __future__ import annotations
+
+import ipywidgets as widgets
+from traitlets import Int
+
+from ._ui import FULL, ExerciseBase, button, esc, hhmm, md_inline
+from .store import EmptyAnswer, ReadOnlyStore, now_iso
+
+
+class SelfAssessment(ExerciseBase):
+    """One labelled slider per quality; *Save ratings* stores a dated session and draws charts.
+
+    ``ratings`` gets/sets ``{quality_key: n}``; ``save_ratings()`` saves a session.
+    The chart is a PNG in ``chart.value`` (an ``ipywidgets.Image``).
+    """
+
+    kind = "self-assessment"
+    scale_min = Int(1, help="Lowest rating on the scale.")
+    scale_max = Int(5, help="Highest rating on the scale.")
+
+    def __init__(self, entry: dict, *, graded: bool = False, store=None, **kwargs):
+        super().__init__(entry, graded=graded, store=store, **kwargs)
+        scale = entry.get("scale") or {}
+        self.scale_min = int(scale.get("min", 1))
+        self.scale_max = int(scale.get("max", 5))
+        labels = {str(k): v for k, v in (scale.get("labels") or {}).items()}
+        self.qualities = entry["qualities"]
+        self.sessions = list((self.record or {}).get("sessions") or [])
+        last = self.sessions[-1]["ratings"] if self.sessions else {}
+        mid = (self.scale_min + self.scale_max) // 2
+        self.sliders: dict[str, widgets.IntSlider] = {}
+        rows = []
+        for q in self.qualities:
+            value = last.get(q["key"], mid)
+            if not isinstance(value, int) or not self.scale_min <= value <= self.scale_max:
+                value = mid
+            s = widgets.IntSlider(value=value, min=self.scale_min, max=self.scale_max, step=1,
+                                  description=q["label"], continuous_update=False,
+                                  style={"description_width": "14em"},
+                                  layout=widgets.Layout(width="min(100%, 36em)"))
+            self.sliders[q["key"]] = s
+            parts = [s]
+            if q.get("description"):
+                parts.append(widgets.HTML(f"<div class='techlead-muted' style='margin-left:1em'>"
+                                          f"{md_inline(q['description'])}</div>", layout=FULL))
+            rows.append(widgets.VBox(parts))
+        scale_text = f"Scale: {self.scale_min} (lowest) to {self.scale_max} (highest)."
+        if labels:
+            scale_text = "Scale: " + "; ".join(f"{esc(k)} = {esc(v)}" for k, v in sorted(labels.items()))
+        extra = f"<div class='techlead-muted'>{scale_text} Press <em>Save ratings</em> to keep a dated record.</div>"
+        self.save_button = button("Save ratings", "Save these ratings with today's date", icon="save")
+        self.save_button.on_click(lambda _b: self.save_ratings())
+        self.chart = widgets.Image(value=b"", format="png", layout=widgets.Layout(display="none", max_width="100%"))
+        self.change_table = widgets.HTML("", layout=FULL)
+        self.change_chart = widgets.Image(value=b"", format="png",
+                                          layout=widgets.Layout(display="none", max_width="100%"))
+        self._finish([self.heading(entry.get("title"), entry["prompt"], extra), *rows, self.save_button,
+                      self.chart, self.change_table, self.change_chart])
+        if self.sessions:
+            self._show_notes(f"{len(self.sessions)} saved session{'s' if len(self.sessions) != 1 else ''}; "
+                             f"the latest from {hhmm(self.sessions[-1].get('at'))}.")
+            self.draw()
+
+    @property
+    def ratings(self) -> dict:
+        """``{quality_key: rating}`` as the sliders show now."""
+        return {k: int(s.value) for k, s in self.sliders.items()}
+
+    @ratings.setter
+    def ratings(self, values: dict) -> None:
+        for k, v in (values or {}).items():
+            if k in self.sliders:
+                self.sliders[k].value = int(v)
+
+    answer = ratings
+
+    def save_ratings(self):
+        """Store a dated session with the current ratings and redraw. Returns the record or None."""
+        session = {"at": now_iso(), "ratings": self.ratings}
+        rec = None
+        try:
+            rec = self.store.append_session(self.exercise_id, self.entry["kind"], session)
+        except ReadOnlyStore:
+            self.read_only = True
+            self._show_notes("🔒 read-only: not saved (this copy of your answers cannot be changed).")
+        except EmptyAnswer:  # pragma: no cover - sessions are never empty
+            pass
+        except Exception as exc:
+            self._show_notes(f"⚠ Could not save your ratings: {esc(exc)}")
+        if rec is not None:
+            self.record = rec
+            self.sessions = list(rec.get("sessions") or [])
+            self._after_save_notes()
+            self._show_notes(f"Saved at {hhmm(session['at'])} (session {len(self.sessions)}).")
+        else:
+            self.sessions = self.sessions + [session]
+        self.draw()
+        return rec
+
+    def draw(self) -> None:
+        """Draw the ratings chart and, with two or more sessions, the change table and chart."""
+        from . import charts
+
+        if not self.sessions:
+            return
+        scale = (self.scale_min, self.scale_max)
+        self.chart.value = charts.ratings_chart_png(self.sessions, self.qualities, scale)
+        self.chart.tooltip = "Bar chart of your latest self-assessment ratings"
+        self.chart.layout.display = None
+        if len(self.sessions) > 1:
+            table = charts.change_table_html(self.sessions, self.qualities)
+            self.change_table.value = f"<div><strong>Change since your previous ratings</strong>{table}</div>"
+            self.change_chart.value = charts.change_chart_png(self.sessions, self.qualities)
+            self.change_chart.tooltip = "Bar chart of the change in each rating since the previous session"
+            self.change_chart.layout.display = None
+        else:
+            self.change_table.value = ("<div class='techlead-muted'>Save ratings again later (say, in a month) "
+                                       "to see what changed.</div>")
