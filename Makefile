@@ -16,7 +16,7 @@ PYTEST_ARGS ?=
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab test clean-notebooks nav assignments grade bench clean
+.PHONY: help install lab test clean-notebooks nav assignments grade item-analysis bench clean
 
 help:
 	@echo "make lab              start JupyterLab on the course index (PORT=$(PORT))"
@@ -25,6 +25,7 @@ help:
 	@echo "make nav              regenerate navigation cells, the index map and the README map"
 	@echo "make assignments      regenerate release/ from source/ with nbgrader"
 	@echo "make grade ASSIGNMENT=id [JOBS=n]  autograde all submissions in parallel"
+	@echo "make item-analysis ASSIGNMENT=id  difficulty/discrimination of a graded assignment"
 	@echo "make bench            print the benchmarks"
 
 $(BIN)/python:
@@ -63,6 +64,11 @@ JOBS ?=
 grade: $(STAMP)
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make grade ASSIGNMENT=<id> [JOBS=n]"; exit 2; }
 	$(BIN)/python -m course_tools.parallel_grade $(ASSIGNMENT) $(if $(JOBS),--jobs $(JOBS),)
+
+# Instructors: which questions were hard or did not separate learners (CSV + figure + report).
+item-analysis: $(STAMP)
+	@test -n "$(ASSIGNMENT)" || { echo "usage: make item-analysis ASSIGNMENT=<id>"; exit 2; }
+	$(BIN)/python -m course_tools.item_analysis $(ASSIGNMENT)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

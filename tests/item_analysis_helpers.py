@@ -1,0 +1,185 @@
+"""A synthetic class of 30 learners for the item-analysis tests, graded by real nbgrader.
+
+Each learner ``s00`` … ``s29`` has an ability rank ``i`` (higher = stronger) and answers assignment
+a2-team-vs-tech by a fixed pattern, so the tests know in advance what the analysis must find:
+
+=========================  ====================================================================  ========
+item                       pattern                                                                mean
+=========================  ====================================================================  ========
+duties-tests (4 pts)       ``2 + 6*i//29`` of the 8 duties right (half a point each)              (known)
+signals-tests-shape        everyone passes (a zero-variance item: discrimination NaN)              1.0
+signals-tests-technical    right for ``i >= 9`` (70%)                                             0.7
+signals-tests-team         right only for the top 10% (``i >= 27``): the HARDEST item and a       0.1
+                           sharp discriminator
+q-whose-call (widget)      right for even ``i`` (unrelated to ability): the RANDOM item;           0.5
+                           of the 15 wrong answers 9 pick "d" (60%), 3 "a", 3 "c"
+q-team-signals (widget)    right for ``i >= 15``; wrong: 10 × ["a","c"], 5 × ["a","b","c"]        0.5
+q-sort-decisions (widget)  all 4 right for ``i >= 22``; 3 for 11..21 (roadmap→technical);           (known)
+                           2 below 11 (also stuck-pattern→both)
+q-tlm-risk (widget)        right except ``i`` in {0, 1} who pick "a"                              0.933
+cover-task (manual)        hand-graded in the gradebook: ``round(8*i/29)/2`` of 4                 (known)
+migration-standoff-task    left ungraded (NaN, "not graded yet")                                   —
+=========================  ====================================================================  ========
+
+Submissions are made the way a learner makes them: the release notebook with answers typed in, and
+``responses.json`` recorded by driving the real graded-mode widgets (one subprocess for the class).
+Grading is ``course_tools.parallel_grade.grade_class`` (real nbgrader autograde) with 2 workers.
+"""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from nbgrader_helpers import (cell_by_id, make_course, nbgrader, put_submission, record_answers, set_answer,
+                              solved)
+
+AID = "a2-team-vs-tech"
+N = 30
+Q = f"{AID}/"  # question id prefix (bank = assignment id)
+
+DUTY_ORDER = ["weekly-one-on-ones", "message-broker", "split-order", "on-call-dispute",
+              "performance-reviews", "review-standards", "incident-review", "next-hire"]
+_FLIP = {"team": "technical", "technical": "team", "both": "team"}
+
+TECHNICAL_ONLY = '''
+def classify_signal(metric_name, trend):
+    """Sees the delivery metrics but never the people ones."""
+    if trend == "down" and metric_name == "deploy_frequency":
+        return "technical"
+    if trend == "up" and metric_name in {"lead_time_hours", "change_failure_rate",
+                                        "time_to_restore_hours", "build_minutes"}:
+        return "technical"
+    return "none"
+'''
+NOBODY_ACTS = '''
+def classify_signal(metric_name, trend):
+    return "none"
+'''
+
+SORT_KEY = {"service-boundary": "technical", "stuck-pattern": "team", "roadmap-with-sofia": "both",
+            "retry-policy": "technical"}
+
+
+def duties_right(i: int) -> int:
+    return 2 + (6 * i) // (N - 1)
+
+
+def signals_level(i: int) -> str:
+    return "full" if i >= N - N // 10 else "technical-only" if i >= round(0.3 * N) else "nobody"
+
+
+def whose_call(i: int) -> str:
+    if i % 2 == 0:
+        return "b"
+    k = (i - 1) // 2  # position among the odd learners
+    return {0: "d", 1: "d", 2: "d", 3: "a", 4: "c"}[k % 5]
+
+
+def team_signals(i: int) -> list[str]:
+    if i >= N // 2:
+        return ["a", "c", "e"]
+    return ["a", "b", "c"] if i % 3 == 2 else ["a", "c"]
+
+
+def sort_decisions(i: int) -> dict[str, str]:
+    answer = dict(SORT_KEY)
+    if i < 22:
+        answer["roadmap-with-sofia"] = "technical"
+    if i < 11:
+        answer["stuck-pattern"] = "both"
+    return answer
+
+
+def tlm_risk(i: int) -> str:
+    return "a" if i in (0, 1) else "c"
+
+
+def cover_score(i: int) -> float:
+    return round(8 * i / (N - 1)) / 2
+
+
+def widget_answers_for(i: int) -> dict[str, object]:
+    return {Q + "q-whose-call": whose_call(i), Q + "q-team-signals": team_signals(i),
+            Q + "q-sort-decisions": sort_decisions(i), Q + "q-tlm-risk": tlm_risk(i)}
+
+
+def expected_fraction(item: str, i: int) -> float:
+    """What nbgrader must give learner ``i`` on ``item``, as a fraction of its points."""
+    level = signals_level(i)
+    return {
+        "duties-tests": duties_right(i) / 8,
+        "signals-tests-shape": 1.0,
+        "signals-tests-technical": float(level != "nobody"),
+        "signals-tests-team": float(level == "full"),
+        "q-whose-call-grade": float(whose_call(i) == "b"),
+        "q-team-signals-grade": float(team_signals(i) == ["a", "c", "e"]),
+        "q-sort-decisions-grade": sum(sort_decisions(i)[k] == v for k, v in SORT_KEY.items()) / 4,
+        "q-tlm-risk-grade": float(tlm_risk(i) == "c"),
+        "cover-task": cover_score(i) / 4,
+    }[item]
+
+
+def expected_means() -> dict[str, float]:
+    items = ["duties-tests", "signals-tests-shape", "signals-tests-technical", "signals-tests-team",
+             "q-whose-call-grade", "q-team-signals-grade", "q-sort-decisions-grade", "q-tlm-risk-grade",
+             "cover-task"]
+    return {it: sum(expected_fraction(it, i) for i in range(N)) / N for it in items}
+
+
+def student(i: int) -> str:
+    return f"s{i:02d}"
+
+
+def notebook_for(i: int):
+    nb = solved(AID)
+    answer = {}
+    exec(compile(cell_by_id(nb, "duties-answer").source, "duties", "exec"), answer)  # the instructor's key
+    duties = dict(answer["atlas_duties"])
+    for k in DUTY_ORDER[duties_right(i):]:
+        duties[k] = _FLIP[duties[k]]
+    set_answer(nb, "duties-answer", "atlas_duties = " + repr(duties))
+    level = signals_level(i)
+    if level == "technical-only":
+        set_answer(nb, "signals-answer", TECHNICAL_ONLY)
+    elif level == "nobody":
+        set_answer(nb, "signals-answer", NOBODY_ACTS)
+    return nb
+
+
+def build_graded_cohort(base: Path, jobs: int = 2) -> dict:
+    """Make, submit, autograde and hand-grade the class; returns timings and the course folder."""
+    from nbgrader.api import Gradebook
+
+    from course_tools.parallel_grade import grade_class
+
+    timings = {}
+    t0 = time.monotonic()
+    course = make_course(base / "course", [AID], release=True)
+    nbgrader(course, "generate_assignment", AID, "--force")
+    timings["generate"] = time.monotonic() - t0
+
+    t = time.monotonic()
+    folders = {}
+    for i in range(N):
+        folders[put_submission(course, student(i), AID, notebook_for(i))] = widget_answers_for(i)
+    record_answers(folders)  # one process drives the real widgets for the whole class
+    timings["submissions"] = time.monotonic() - t
+
+    t = time.monotonic()
+    with open(os.devnull, "w") as quiet:
+        outcomes = grade_class(course, AID, jobs=jobs, progress_stream=quiet)
+    failed = {s: o.error for s, o in outcomes.items() if o.status != "graded"}
+    if failed:
+        raise AssertionError(f"autograde failed for {failed}")
+    timings["autograde"] = time.monotonic() - t
+
+    # The instructor hand-grades C1 for everyone and has not started C2.
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "techlead") as gb:
+        for i in range(N):
+            grade = gb.find_grade("cover-task", AID, AID, student(i))
+            grade.manual_score = cover_score(i)
+            grade.needs_manual_grade = False
+        gb.db.commit()
+    timings["total"] = time.monotonic() - t0
+    return {"course": course, "timings": timings}
