@@ -49,5 +49,6 @@ c.Exchange.root = os.environ.get("TECHLEAD_EXCHANGE", os.path.join(HERE, ".excha
 os.makedirs(c.Exchange.root, exist_ok=True)
 
 # On one machine every "student" is the same unix user as the instructor, so collecting must not
-# insist that a submission's files belong to the student who submitted them.
-c.CollectApp.check_owner = False
+# insist that a submission's files belong to the student who submitted them. On a multi-user server
+# (deploy/jupyterhub sets TECHLEAD_CHECK_OWNER=1 for every user server) the check stays on.
+c.CollectApp.check_owner = os.environ.get("TECHLEAD_CHECK_OWNER") == "1"
