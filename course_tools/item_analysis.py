@@ -93,6 +93,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from exercises.store import is_empty_answer
+
 HARD_BELOW = 0.3
 EASY_ABOVE = 0.9
 POOR_BELOW = 0.2
@@ -382,16 +384,6 @@ def _normalise(kind: str | None, answer):
     return answer
 
 
-def _empty(answer) -> bool:
-    if answer is None:
-        return True
-    if isinstance(answer, str):
-        return not answer.strip()
-    if isinstance(answer, (list, tuple, dict, set)):
-        return len(answer) == 0
-    return False
-
-
 def widget_answers(course_dir, assignment: str, graded_only: bool = True) -> pd.DataFrame:
     """Every learner's recorded widget answers for ``assignment``.
 
@@ -431,7 +423,7 @@ def widget_answers(course_dir, assignment: str, graded_only: bool = True) -> pd.
             answer = rec.get("answer")
             if kind == "self-assessment" and rec.get("sessions"):
                 answer = rec["sessions"][-1].get("ratings")
-            if _empty(answer):
+            if is_empty_answer(answer):
                 continue
             rows.append({"student": student, "question": qid, "answer": _normalise(kind, answer),
                          "kind": kind, "origin": origin})

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import html
 import os
-import tempfile
 from datetime import datetime
 from pathlib import Path
 
 from . import scoring
-from .store import ResponseStore
+from .store import ResponseStore, write_text_atomic
 
 PLAN_NAME = "my_development_plan"
 KNOWLEDGE_KINDS = ("choice", "many-choice", "classify")
@@ -207,21 +206,6 @@ def plan_html(data: dict) -> str:
     return "\n".join(b)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 def write_plan(folder=None, *, responses=None) -> tuple[Path, Path]:
     """Write the plan files into *folder* (default: the working folder); return their paths."""
     folder = Path(folder) if folder is not None else Path.cwd()
@@ -229,8 +213,8 @@ def write_plan(folder=None, *, responses=None) -> tuple[Path, Path]:
     store = ResponseStore(responses)
     data = plan_data(store.load())
     md, page = folder / f"{PLAN_NAME}.md", folder / f"{PLAN_NAME}.html"
-    _write_atomic(md, plan_markdown(data))
-    _write_atomic(page, plan_html(data))
+    write_text_atomic(md, plan_markdown(data))
+    write_text_atomic(page, plan_html(data))
     return md, page
 
 

@@ -93,6 +93,25 @@ def is_empty_answer(answer) -> bool:
     return False
 
 
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write UTF-8 text to *path* atomically: a temp file in the same folder, fsync, then rename."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
 class ResponseStore:
     """Read and write one responses file.
 
@@ -226,23 +245,7 @@ class ResponseStore:
         return _Both()
 
     def _write(self, data: dict) -> None:
-        p = self.path
-        text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=str(p.parent))
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.write("\n")
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, p)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        write_text_atomic(self.path, json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
 
     def update(self, exercise_id: str, fn) -> dict:
         """Read-modify-write one record under the lock: ``fn(old_record_or_None) -> new record``.

@@ -5,7 +5,6 @@ grades them all (then one ``generate_feedback`` run), so the module costs a few 
 """
 from __future__ import annotations
 
-import json
 
 import pytest
 
