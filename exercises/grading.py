@@ -28,7 +28,12 @@ def recorded_record(exercise_id: str, path=None) -> dict:
                                f"{store.path.name} cannot be used ({problem}).")
     rec = data["responses"].get(exercise_id)
     if not rec:
-        raise NoAnswerRecorded(f"No answer recorded for {exercise_id!r} in {store.path.name}: "
+        # A corrupt file is moved aside by the first exercise cell that runs (at autograde too), so
+        # name the kept copy: the learner (and the instructor) then know the answers were unreadable.
+        kept = sorted(store.path.parent.glob("responses.corrupt-*"))
+        why = (f"; an unreadable responses file was kept as {kept[-1].name}, so earlier answers "
+               "could not be read" if kept else "")
+        raise NoAnswerRecorded(f"No answer recorded for {exercise_id!r} in {store.path.name}{why}: "
                                "run the exercise cell and submit an answer.")
     return rec
 

@@ -101,6 +101,16 @@ def test_no_answer_recorded_errors(workdir):
     assert (workdir / "bad.json").exists()  # the grader never moves files
 
 
+def test_a_corrupt_file_moved_aside_is_named_in_the_grading_error(workdir):
+    """At autograde the first widget cell moves a corrupt file aside; does the grader then say so?"""
+    (workdir / "responses.json").write_text("{oops", encoding="utf-8")
+    ResponseStore().load()  # what the widget cell does first: the corrupt file is kept aside
+    kept = list(workdir.glob("responses.corrupt-*"))
+    assert len(kept) == 1
+    with pytest.raises(NoAnswerRecorded, match=f"unreadable responses file was kept as {kept[0].name}"):
+        recorded_answer("b/x")
+
+
 def test_recorded_answer_from_read_only_file(workdir):
     """Can the grader read a mode-444 responses file (nbgrader autograded copy)?"""
     ResponseStore().save("b/c", "choice", "a")
