@@ -767,4 +767,7 @@ change itself, and say what Priya should do if Dana's objections turn out to be 
     return a
 
 
-ASSIGNMENTS = [a1_foundations, a2_team_vs_tech, a3_growth, a4_challenges]
+# Assignment 5 · Data-driven leadership (lessons 4 and 9) is long enough for a file of its own.
+from assignment_a5 import a5_data_driven  # noqa: E402
+
+ASSIGNMENTS = [a1_foundations, a2_team_vs_tech, a3_growth, a4_challenges, a5_data_driven]

@@ -16,7 +16,10 @@ Each assignment mixes
   C  written answers marked by hand: a task cell (prompt + mark scheme, which nbgrader strips
      from release/ and shows in the formgrader) followed by a plain cell the learner writes in.
 
-Content lives in scripts/assignments_content.py (one function per assignment).
+Content lives in scripts/assignments_content.py (one function per assignment; a5 in
+scripts/assignment_a5.py). An assignment may also ship data files (``Assignment.data_file``): they
+are copied byte for byte into source/<id>/, so nbgrader hands them out with the notebook and
+autograde puts the instructor's copy back over whatever a learner submitted.
 """
 from __future__ import annotations
 
@@ -55,6 +58,11 @@ class Assignment:
         self.part_points = {"A": 0.0, "B": 0.0, "C": 0.0}
         self._part = None
         self._qnum = {"A": 0, "B": 0, "C": 0}
+        self.data_files: dict[str, Path] = {}
+
+    def data_file(self, name: str, origin: Path) -> None:
+        """Ship ``origin`` as ``source/<id>/<name>`` (an exact copy, rewritten on every build)."""
+        self.data_files[name] = Path(origin)
 
     # ---------------------------------------------------------------- structure
     def part(self, letter: str, text: str) -> None:
@@ -194,6 +202,10 @@ def build(root: Path = ROOT) -> list[Path]:
         path = root / "source" / a.aid / f"{a.aid}.ipynb"
         write_notebook(a.notebook(), path)
         written.append(path)
+        for name, origin in a.data_files.items():
+            target = path.parent / name
+            target.write_bytes(origin.read_bytes())
+            written.append(target)
     return written
 
 

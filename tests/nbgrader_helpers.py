@@ -264,3 +264,19 @@ def html_text(path: Path) -> str:
 
 def deepcopy_nb(nb):
     return copy.deepcopy(nb)
+
+
+# ------------------------------------------------------------------------------------ data files
+def data_files(aid: str) -> list[Path]:
+    """Files other than notebooks that travel with an assignment (e.g. a5's team_metrics.csv):
+    nbgrader copies them into release/ and autograde restores them from source/."""
+    folder = ROOT / "source" / aid
+    return sorted(p for p in folder.iterdir()
+                  if p.is_file() and p.suffix != ".ipynb" and not p.name.startswith(("responses", ".")))
+
+
+def copy_data_files(aid: str, dest: Path) -> None:
+    """Put an assignment's data files next to a notebook that is run outside nbgrader."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for path in data_files(aid):
+        shutil.copy2(path, dest / path.name)

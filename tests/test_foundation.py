@@ -115,7 +115,7 @@ def test_binder_installs_the_course_itself():
     """Does Binder's postBuild install this repository's package and the JupyterLab settings?"""
     post = (ROOT / "postBuild").read_text()
     assert "pip install --no-deps -e ." in post
-    assert "overrides.json" in post and (ROOT / "binder" / "overrides.json").exists()
+    assert "overrides.json" in post and (ROOT / "lab-settings" / "overrides.json").exists()
     assert os.access(ROOT / "postBuild", os.X_OK)
 
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from nbgrader_helpers import (
-    ASSIGNMENTS, ROOT, env, meta, read_nb, release_nb, secret_lines, source_nb, widget_keys,
+    ASSIGNMENTS, ROOT, data_files, env, meta, read_nb, release_nb, secret_lines, source_nb, widget_keys,
 )
 
 pytestmark = pytest.mark.nbgrader
@@ -62,7 +62,7 @@ def test_stray_responses_never_reach_release(regenerated):
     """Does an instructor's responses.json (or lock, corrupt copy, checkpoint) in source/ stay out of release/?"""
     for aid in ASSIGNMENTS:
         names = sorted(p.name for p in (regenerated / "release" / aid).rglob("*"))
-        assert names == [f"{aid}.ipynb"], names
+        assert names == sorted([f"{aid}.ipynb", *(p.name for p in data_files(aid))]), names
     for path in (ROOT / "release").rglob("*"):
         assert not path.name.startswith("responses"), path
 

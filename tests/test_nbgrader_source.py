@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 from nbgrader_helpers import (
-    ASSIGNMENTS, ROOT, auto_points, env, manual_points, meta, record_answers, source_nb,
+    ASSIGNMENTS, ROOT, auto_points, copy_data_files, env, manual_points, meta, record_answers, source_nb,
     widget_keys,
 )
 
@@ -88,6 +88,7 @@ def test_source_notebook_passes_its_own_tests(aid, tmp_path):
     from nbgrader.utils import determine_grade
 
     nb = source_nb(aid)
+    copy_data_files(aid, tmp_path)  # e.g. a5's team_metrics.csv, next to the notebook as in release/
     record_answers({tmp_path: widget_keys(nb)})
     client = NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True,
                             resources={"metadata": {"path": str(tmp_path)}})
