@@ -23,7 +23,9 @@ STYLE = """<style>
   height: auto; min-height: var(--jp-widgets-radio-item-height); line-height: 1.4;
   white-space: normal; display: flex; align-items: flex-start; padding: 2px 0; }
 .techlead-ex .widget-radio-box input, .techlead-ex .jupyter-widget-radio-box input {
-  height: auto; margin-top: 0.25em; flex-shrink: 0; }
+  height: auto; margin-top: 0.25em; flex-shrink: 0; order: -1; margin-right: 0.5em; }
+.techlead-ex .techlead-scale .widget-radio-box, .techlead-ex .techlead-scale .jupyter-widget-radio-box {
+  flex-direction: row; flex-wrap: wrap; column-gap: 1.4em; }
 .techlead-ex .widget-checkbox, .techlead-ex .jupyter-widget-checkbox { width: auto; height: auto; }
 .techlead-ex .widget-checkbox .widget-label-basic, .techlead-ex .jupyter-widget-checkbox .jupyter-widget-label-basic {
   white-space: normal; height: auto; line-height: 1.4; display: flex; align-items: flex-start; }
@@ -117,7 +119,8 @@ class ExerciseBase(widgets.VBox):
     def heading(self, title: str | None, prompt: str | None = None, extra: str = "") -> widgets.HTML:
         parts = [STYLE]
         if title:
-            parts.append(f"<h4 style='margin:0.3em 0'>{md_inline(title)}</h4>")
+            parts.append(f"<h3 style='margin:0.3em 0;font-size:var(--jp-content-font-size2, 1.1em)'>"
+                         f"{md_inline(title)}</h3>")
         if prompt:
             parts.append(f"<div>{md_inline(prompt)}</div>")
         if extra:

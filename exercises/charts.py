@@ -2,12 +2,25 @@
 
 Figures are drawn with matplotlib's Agg canvas directly (``matplotlib.figure.Figure`` +
 ``FigureCanvasAgg``): no pyplot, no display needed, nothing shown twice in a notebook. The PNG
-bytes go into an ``ipywidgets.Image``. Bars carry hatching and value labels, so the chart does not
+bytes are shown as an ``<img>`` with alt text (:func:`img_html`; ``ipywidgets.Image`` cannot carry
+alt text, which screen readers need). Bars carry hatching and value labels, so the chart does not
 rely on colour alone; the image background is drawn (light), so it reads in dark themes too.
 """
 from __future__ import annotations
 
 import io
+
+
+def img_html(png: bytes, alt: str) -> str:
+    """An ``<img>`` element holding the PNG inline, with alt text (empty string for no image)."""
+    import base64
+    import html
+
+    if not png:
+        return ""
+    data = base64.b64encode(png).decode("ascii")
+    return (f'<img class="techlead-chart" alt="{html.escape(alt, quote=True)}" '
+            f'src="data:image/png;base64,{data}" style="max-width:100%">')
 
 
 def _labels(qualities) -> dict:

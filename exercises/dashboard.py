@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from ._ui import FULL, STYLE, button, esc, status_html
+from .charts import img_html
 from .progress import course_lessons, find_notebooks_dir, is_answered
 from .store import ResponseStore
 
@@ -110,8 +111,8 @@ class Dashboard(widgets.VBox):
         self.store = store if store is not None else ResponseStore(self.notebooks_dir / "responses.json")
         self.summary = widgets.HTML(layout=FULL)
         self.table = widgets.HTML(layout=FULL)
-        self.chart = widgets.Image(format="png", layout=widgets.Layout(max_width="900px", width="100%"))
-        self.chart.description = "Chart of exercises answered and knowledge-check scores per lesson"
+        self.chart_png = b""
+        self.chart = widgets.HTML(layout=widgets.Layout(max_width="900px", width="100%"))
         self.refresh_button = button("Refresh", "Read your saved answers again", icon="refresh")
         self.refresh_button.on_click(lambda _b: self.refresh())
         self.children = (self.summary, self.table, self.chart, self.refresh_button)
@@ -130,7 +131,9 @@ class Dashboard(widgets.VBox):
             message += f"<br>{notice}"
         self.summary.value = status_html(message)
         self.table.value = _table_html(self.frame)
-        self.chart.value = dashboard_chart_png(self.frame)
+        self.chart_png = dashboard_chart_png(self.frame)
+        self.chart.value = img_html(self.chart_png, "Two bar charts by lesson: the share of exercises answered, "
+                                    "and the knowledge-check score. The table above gives the same numbers.")
 
 
 def show_dashboard(*, notebooks_dir=None, path=None) -> Dashboard:

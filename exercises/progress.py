@@ -151,7 +151,7 @@ class Progress(widgets.VBox):
         notes = [self.store.notice] if self.store.notice else []
         self.store.notice = ""
         self.bars = {}
-        rows = [widgets.HTML(STYLE + "<h4 style='margin:0.3em 0'>Your progress</h4>", layout=FULL)]
+        rows = [widgets.HTML(STYLE + "<h3 style='margin:0.3em 0;font-size:var(--jp-content-font-size2, 1.1em)'>Your progress</h3>", layout=FULL)]
         if self._ids is not None:
             done = count_answered(records, self._ids)
             rows.append(self._row("bank", self._title or "Exercises", done, len(self._ids), strong=True))

@@ -1,5 +1,10 @@
 """SelfAssessment widget: rate yourself on each quality, save a session, see a chart.
 
+Each quality is rated with a row of labelled radio buttons (1 to 5, left to right). A slider would
+look similar, but ipywidgets' slider handle cannot be given an accessible name, so screen readers
+would announce seven unnamed sliders; native radio buttons are named, keyboard-operable (Tab to the
+row, arrow keys to move) and show the chosen value without relying on colour.
+
 Each *Save ratings* stores a session ``{"at": time, "ratings": {quality: n}}``. The chart (and,
 from the second session on, the change since the previous session as a table and a chart) is
 drawn by :mod:`exercises.charts`, which imports pandas and matplotlib only then.
@@ -14,10 +19,11 @@ from .store import EmptyAnswer, ReadOnlyStore, now_iso
 
 
 class SelfAssessment(ExerciseBase):
-    """One labelled slider per quality; *Save ratings* stores a dated session and draws charts.
+    """One labelled 1-to-5 scale per quality; *Save ratings* stores a dated session and draws charts.
 
     ``ratings`` gets/sets ``{quality_key: n}``; ``save_ratings()`` saves a session.
-    The chart is a PNG in ``chart.value`` (an ``ipywidgets.Image``).
+    The chart is an ``<img>`` with alt text in ``chart.value`` (an ``ipywidgets.HTML``); its PNG
+    bytes are in ``chart_png`` (and ``change_chart_png`` for the change chart).
     """
 
     kind = "self-assessment"
@@ -34,18 +40,20 @@ class SelfAssessment(ExerciseBase):
         self.sessions = list((self.record or {}).get("sessions") or [])
         last = self.sessions[-1]["ratings"] if self.sessions else {}
         mid = (self.scale_min + self.scale_max) // 2
-        self.sliders: dict[str, widgets.IntSlider] = {}
+        self.scales: dict[str, widgets.RadioButtons] = {}
         rows = []
+        steps = list(range(self.scale_min, self.scale_max + 1))
         for q in self.qualities:
             value = last.get(q["key"], mid)
             if not isinstance(value, int) or not self.scale_min <= value <= self.scale_max:
                 value = mid
-            s = widgets.IntSlider(value=value, min=self.scale_min, max=self.scale_max, step=1,
-                                  description=q["label"], continuous_update=False,
-                                  style={"description_width": "14em"},
-                                  layout=widgets.Layout(width="min(100%, 36em)"))
-            self.sliders[q["key"]] = s
-            parts = [s]
+            scale_widget = widgets.RadioButtons(
+                options=[(str(n), n) for n in steps], value=value, description=q["label"],
+                tooltip=f"{q['label']}: your rating from {self.scale_min} to {self.scale_max}",
+                style={"description_width": "14em"}, layout=widgets.Layout(width="auto"))
+            scale_widget.add_class("techlead-scale")
+            self.scales[q["key"]] = scale_widget
+            parts = [scale_widget]
             if q.get("description"):
                 parts.append(widgets.HTML(f"<div class='techlead-muted' style='margin-left:1em'>"
                                           f"{md_inline(q['description'])}</div>", layout=FULL))
@@ -56,10 +64,11 @@ class SelfAssessment(ExerciseBase):
         extra = f"<div class='techlead-muted'>{scale_text} Press <em>Save ratings</em> to keep a dated record.</div>"
         self.save_button = button("Save ratings", "Save these ratings with today's date", icon="save")
         self.save_button.on_click(lambda _b: self.save_ratings())
-        self.chart = widgets.Image(value=b"", format="png", layout=widgets.Layout(display="none", max_width="100%"))
+        self.chart_png = b""
+        self.change_chart_png = b""
+        self.chart = widgets.HTML("", layout=widgets.Layout(display="none", max_width="100%"))
         self.change_table = widgets.HTML("", layout=FULL)
-        self.change_chart = widgets.Image(value=b"", format="png",
-                                          layout=widgets.Layout(display="none", max_width="100%"))
+        self.change_chart = widgets.HTML("", layout=widgets.Layout(display="none", max_width="100%"))
         self._finish([self.heading(entry.get("title"), entry["prompt"], extra), *rows, self.save_button,
                       self.chart, self.change_table, self.change_chart])
         if self.sessions:
@@ -69,14 +78,14 @@ class SelfAssessment(ExerciseBase):
 
     @property
     def ratings(self) -> dict:
-        """``{quality_key: rating}`` as the sliders show now."""
-        return {k: int(s.value) for k, s in self.sliders.items()}
+        """``{quality_key: rating}`` as the scales show now."""
+        return {k: int(w.value) for k, w in self.scales.items()}
 
     @ratings.setter
     def ratings(self, values: dict) -> None:
         for k, v in (values or {}).items():
-            if k in self.sliders:
-                self.sliders[k].value = int(v)
+            if k in self.scales:
+                self.scales[k].value = int(v)
 
     answer = ratings
 
@@ -110,14 +119,18 @@ class SelfAssessment(ExerciseBase):
         if not self.sessions:
             return
         scale = (self.scale_min, self.scale_max)
-        self.chart.value = charts.ratings_chart_png(self.sessions, self.qualities, scale)
-        self.chart.tooltip = "Bar chart of your latest self-assessment ratings"
+        self.chart_png = charts.ratings_chart_png(self.sessions, self.qualities, scale)
+        latest = ", ".join(f"{q['label']} {self.sessions[-1]['ratings'].get(q['key'], '–')}" for q in self.qualities)
+        self.chart.value = charts.img_html(
+            self.chart_png, f"Bar chart of your latest self-assessment ratings out of {self.scale_max}: {latest}.")
         self.chart.layout.display = None
         if len(self.sessions) > 1:
             table = charts.change_table_html(self.sessions, self.qualities)
             self.change_table.value = f"<div><strong>Change since your previous ratings</strong>{table}</div>"
-            self.change_chart.value = charts.change_chart_png(self.sessions, self.qualities)
-            self.change_chart.tooltip = "Bar chart of the change in each rating since the previous session"
+            self.change_chart_png = charts.change_chart_png(self.sessions, self.qualities)
+            self.change_chart.value = charts.img_html(
+                self.change_chart_png,
+                "Bar chart of the change in each rating since your previous session (the table above gives the numbers).")
             self.change_chart.layout.display = None
         else:
             self.change_table.value = ("<div class='techlead-muted'>Save ratings again later (say, in a month) "

@@ -48,7 +48,8 @@ def test_dashboard_widget_shows_table_chart_and_summary(store):
     total = sum(len(lesson["ids"]) for lesson in course_lessons(NOTEBOOKS))
     assert f"<strong>0 of {total}</strong>" in board.summary.value
     assert "<caption>Your progress by lesson</caption>" in board.table.value
-    assert board.chart.value[:8] == b"\x89PNG\r\n\x1a\n"
+    assert board.chart_png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert '<img class="techlead-chart" alt="Two bar charts by lesson' in board.chart.value
     assert board.refresh_button.description == "Refresh"
 
     store.save("team-vs-tech/whose-problem", "choice", "a", score=0.0)

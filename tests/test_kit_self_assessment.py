@@ -12,23 +12,28 @@ from kit_helpers import responses, self_entry, workdir  # noqa: F401
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
-def test_sliders_are_labelled_1_to_5(workdir):
-    """Is there one labelled IntSlider per quality, 1 to 5, and no chart before any save?"""
+def test_scales_are_labelled_1_to_5(workdir):
+    """Is there one labelled 1-to-5 radio scale per quality (named controls), and no chart before a save?"""
     w = SelfAssessment(self_entry())
-    assert set(w.sliders) == {"design", "coaching"}
-    s = w.sliders["design"]
-    assert isinstance(s, widgets.IntSlider) and (s.min, s.max) == (1, 5) and s.description == "Design"
-    assert bytes(w.chart.value) == b"" and w.chart.layout.display == "none"
+    assert set(w.scales) == {"design", "coaching"}
+    s = w.scales["design"]
+    assert isinstance(s, widgets.RadioButtons) and s.description == "Design"
+    assert [label for label, _ in s.options] == ["1", "2", "3", "4", "5"] and s.value == 3
+    assert "techlead-scale" in s._dom_classes and "Design" in s.tooltip
+    assert w.chart_png == b"" and w.chart.value == "" and w.chart.layout.display == "none"
     assert w.save_button.description == "Save ratings"
 
 
 def test_save_sessions_draw_chart_and_change(workdir):
     """Does each save store a dated session, draw a PNG chart, and from the 2nd show the change?"""
     w = SelfAssessment(self_entry())
-    w.sliders["design"].value = 2
-    w.sliders["coaching"].value = 4
+    w.scales["design"].value = 2
+    w.scales["coaching"].value = 4
     w.save_button.click()
-    assert bytes(w.chart.value).startswith(PNG) and w.chart.layout.display is None
+    assert w.chart_png.startswith(PNG) and w.chart.layout.display is None
+    # The chart is an <img> with alt text that states the ratings (screen readers get the numbers).
+    assert '<img class="techlead-chart" alt="Bar chart of your latest' in w.chart.value
+    assert "Design 2, Coaching 4" in w.chart.value and "data:image/png;base64," in w.chart.value
     assert "Save ratings again later" in w.change_table.value
     w.ratings = {"design": 4, "coaching": 3}
     w.save_ratings()
@@ -36,24 +41,24 @@ def test_save_sessions_draw_chart_and_change(workdir):
     assert [s["ratings"] for s in rec["sessions"]] == [{"design": 2, "coaching": 4}, {"design": 4, "coaching": 3}]
     assert all("at" in s for s in rec["sessions"]) and rec["kind"] == "self-assessment"
     assert "+2" in w.change_table.value and "−1" in w.change_table.value
-    assert bytes(w.change_chart.value).startswith(PNG)
+    assert w.change_chart_png.startswith(PNG)
     assert "Saved at" in w.status.value
 
 
-def test_restart_prefills_sliders_and_redraws(workdir):
+def test_restart_prefills_scales_and_redraws(workdir):
     """Does a new widget start from the latest saved ratings and show the chart again?"""
     w = SelfAssessment(self_entry())
     w.ratings = {"design": 5, "coaching": 1, "unknown": 3}
     w.save_ratings()
     again = SelfAssessment(self_entry())
     assert again.ratings == {"design": 5, "coaching": 1}
-    assert bytes(again.chart.value).startswith(PNG) and "1 saved session" in again.status.value
+    assert again.chart_png.startswith(PNG) and "1 saved session" in again.status.value
 
 
 def test_custom_scale_labels(workdir):
     """Are scale bounds and labels taken from the bank?"""
     w = SelfAssessment(self_entry(scale={"min": 0, "max": 3, "labels": {0: "never", 3: "always"}}))
-    assert (w.sliders["design"].min, w.sliders["design"].max) == (0, 3)
+    assert [v for _, v in w.scales["design"].options] == [0, 1, 2, 3]
     assert "0 = never" in w.children[0].value
 
 
@@ -102,7 +107,7 @@ def test_read_only_still_draws_chart(workdir):
         w = SelfAssessment(self_entry())
         w.save_ratings()
         assert "read-only: not saved" in w.status.value
-        assert bytes(w.chart.value).startswith(PNG) and len(w.sessions) == 1
+        assert w.chart_png.startswith(PNG) and len(w.sessions) == 1
     finally:
         os.chmod(path, 0o644)
 
