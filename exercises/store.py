@@ -120,14 +120,16 @@ class ResponseStore:
     """
 
     def __init__(self, path=None):
-        self._path = Path(path) if path is not None else None
+        # Resolved once, when the exercise is created: a later change of working folder (or a
+        # delayed save that fires after it) must not send answers to another folder.
+        self._path = (Path(path) if path is not None else default_path()).absolute()
         self.notice = ""
 
     # ------------------------------------------------------------------ location
     @property
     def path(self) -> Path:
-        """The responses file (resolved now: the working folder may change)."""
-        return (self._path if self._path is not None else default_path()).absolute()
+        """The responses file (fixed when the store was created)."""
+        return self._path
 
     @property
     def lock_path(self) -> Path:
