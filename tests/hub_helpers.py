@@ -136,7 +136,7 @@ class CohortEnv:
         shutil.copytree(self.deploy / "system", etc, dirs_exist_ok=True)
         settings = self.venv / "share" / "jupyter" / "lab" / "settings"
         settings.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(self.course / "binder" / "overrides.json", settings / "overrides.json")
+        shutil.copy2(self.course / "lab-settings" / "overrides.json", settings / "overrides.json")
         _run(["chmod", "-R", "a+rX", self.venv])
 
     @property
