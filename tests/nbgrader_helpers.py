@@ -70,6 +70,24 @@ def nbgrader_parallel(jobs: list[tuple[Path, list[str]]], exchange: Path | None 
     return logs
 
 
+def execute_in(nb, folder: Path, timeout: int = 60):
+    """Run a notebook with nbclient in ``folder`` (its data and responses.json are there) with the
+    environment nbgrader's kernels get (see :func:`env`); return it with outputs."""
+    from nbclient import NotebookClient
+
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(folder)}})
+    old = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env())
+    try:
+        client.execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    return nb
+
+
 # ------------------------------------------------------------------------------------ courses
 def make_course(dest: Path, ids: list[str] | None = None, *, release: bool = False) -> Path:
     """A temporary course: nbgrader_config.py and source/<id>/ (and release/ if asked) copied

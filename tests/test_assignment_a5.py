@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ast
 import math
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +17,7 @@ import pytest
 import yaml
 
 from nbgrader_helpers import (
-    ROOT, auto_points, cell_by_id, copy_data_files, data_files, env, gradebook_scores, make_course,
+    ROOT, auto_points, cell_by_id, copy_data_files, data_files, env, execute_in, gradebook_scores, make_course,
     meta, nbgrader, put_submission, record_answers, release_nb, secret_lines, set_answer, solved,
     source_nb, widget_keys,
 )
@@ -86,21 +85,8 @@ def perturbed(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def execute(nb, folder: Path):
-    """Run a notebook with nbclient in ``folder`` (its data and responses.json are there), as
-    nbgrader would; return it with outputs."""
-    from nbclient import NotebookClient
-
-    client = NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": str(folder)}})
-    old = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(env())
-    try:
-        client.execute()
-    finally:
-        os.environ.clear()
-        os.environ.update(old)
-    return nb
+    """Run a notebook in ``folder`` as nbgrader would; return it with outputs."""
+    return execute_in(nb, folder)
 
 
 def cell_scores(nb) -> dict[str, float]:

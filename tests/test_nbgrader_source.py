@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 from nbgrader_helpers import (
-    ASSIGNMENTS, ROOT, auto_points, copy_data_files, env, manual_points, meta, record_answers, source_nb,
+    ASSIGNMENTS, ROOT, auto_points, copy_data_files, env, execute_in, manual_points, meta, record_answers, source_nb,
     widget_keys,
 )
 
@@ -84,23 +84,12 @@ def test_instructions_state_time_points_and_responses_file(aid):
 @pytest.mark.parametrize("aid", ASSIGNMENTS)
 def test_source_notebook_passes_its_own_tests(aid, tmp_path):
     """Does the instructor's version, with its widget answers recorded, earn every autograded point?"""
-    from nbclient import NotebookClient
     from nbgrader.utils import determine_grade
 
     nb = source_nb(aid)
     copy_data_files(aid, tmp_path)  # e.g. a5's team_metrics.csv, next to the notebook as in release/
     record_answers({tmp_path: widget_keys(nb)})
-    client = NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": str(tmp_path)}})
-    import os
-    old = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(env())
-    try:
-        client.execute()
-    finally:
-        os.environ.clear()
-        os.environ.update(old)
+    execute_in(nb, tmp_path)
     total = 0.0
     for cell in nb.cells:
         if cell.cell_type == "code":
