@@ -625,15 +625,12 @@ if pytest is not None:
             server.stop()
 
     @pytest.fixture(scope="session")
-    def chromium(lab_server):
-        from playwright.sync_api import sync_playwright
-
-        with sync_playwright() as p:
-            browser = launch_browser(p)
-            try:
-                yield browser
-            finally:
-                browser.close()
+    def chromium(lab_server, playwright_instance):
+        browser = launch_browser(playwright_instance)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
     @pytest.fixture(scope="session")
     def lab(chromium, lab_server):

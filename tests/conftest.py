@@ -18,3 +18,15 @@ os.environ.setdefault("TECHLEAD_LEARNER", "test-learner")
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return ROOT
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    """One Playwright driver for the whole session: the sync API cannot run twice at once, so the
+    JupyterLab browser tests and the JupyterHub cohort test share this one."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed")
+    with sync_playwright() as p:
+        yield p

@@ -368,7 +368,7 @@ def test_students_cannot_read_each_other_or_the_instructor(cohort):
     assert status == 404
 
 
-def test_in_chromium_student_assignments_and_instructor_formgrader(cohort):
+def test_in_chromium_student_assignments_and_instructor_formgrader(cohort, request):
     from browser_helpers import IN_CI, browser_unavailable_reason, launch_browser
 
     reason = browser_unavailable_reason()
@@ -378,7 +378,7 @@ def test_in_chromium_student_assignments_and_instructor_formgrader(cohort):
         pytest.skip(reason)
     if not cohort.round_trip_done:
         pytest.skip("needs the submissions of the round-trip test")
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     hub, a = cohort.hub, cohort.assignment
     t0 = time.monotonic()
@@ -398,28 +398,29 @@ def test_in_chromium_student_assignments_and_instructor_formgrader(cohort):
         page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
         page.locator(".lm-Menu-itemLabel", has_text=re.compile(rf"^{re.escape(item)}$")).click()
 
-    with sync_playwright() as pw:
-        browser = launch_browser(pw)
-        try:
-            # A student logs in through the Hub and finds the assignment in the Assignments panel.
-            page = login(browser, cohort.students[0])
-            open_nbgrader_menu(page, "Assignment List")
-            expect(page.locator("#fetched_assignments_list, #submitted_assignments_list, #released_assignments_list")
-                   .get_by_text(a).first).to_be_visible(timeout=30_000)
-            page.context.close()
+    # The session's one Playwright driver (shared with the JupyterLab browser tests; see conftest.py).
+    pw = request.getfixturevalue("playwright_instance")
+    browser = launch_browser(pw)
+    try:
+        # A student logs in through the Hub and finds the assignment in the Assignments panel.
+        page = login(browser, cohort.students[0])
+        open_nbgrader_menu(page, "Assignment List")
+        expect(page.locator("#fetched_assignments_list, #submitted_assignments_list, #released_assignments_list")
+               .get_by_text(a).first).to_be_visible(timeout=30_000)
+        page.context.close()
 
-            # The instructor opens the formgrader in a Lab tab: the iframe loads (CSP fix) and
-            # lists the assignment; its submissions page names both students.
-            page = login(browser, cohort.instructor)
-            open_nbgrader_menu(page, "Formgrader")
-            frame = page.frame_locator("iframe[src*='formgrader']")
-            expect(frame.get_by_role("link", name=a, exact=True)).to_be_visible(timeout=30_000)
-            submissions = frame.locator(f"a[href$='/formgrader/manage_submissions/{a}']")
-            expect(submissions).to_have_text(str(len(cohort.students)), timeout=30_000)
-            submissions.click()
-            for student in cohort.students:
-                expect(frame.get_by_role("row").filter(has_text=student.name)).to_be_visible(timeout=30_000)
-            page.context.close()
-        finally:
-            browser.close()
+        # The instructor opens the formgrader in a Lab tab: the iframe loads (CSP fix) and
+        # lists the assignment; its submissions page names both students.
+        page = login(browser, cohort.instructor)
+        open_nbgrader_menu(page, "Formgrader")
+        frame = page.frame_locator("iframe[src*='formgrader']")
+        expect(frame.get_by_role("link", name=a, exact=True)).to_be_visible(timeout=30_000)
+        submissions = frame.locator(f"a[href$='/formgrader/manage_submissions/{a}']")
+        expect(submissions).to_have_text(str(len(cohort.students)), timeout=30_000)
+        submissions.click()
+        for student in cohort.students:
+            expect(frame.get_by_role("row").filter(has_text=student.name)).to_be_visible(timeout=30_000)
+        page.context.close()
+    finally:
+        browser.close()
     cohort.timings["browser"] = time.monotonic() - t0
