@@ -12,6 +12,10 @@ Design
 * **Balanced by pulling, not by splitting.** Students wait in one shared queue, slowest-looking first
   (largest submission first); an idle worker takes the next one. A submission that hits the cell timeout
   holds up one worker, never a fixed half of the class.
+* **Transient failures are retried.** A locked database is retried up to three times; any other failed
+  autograde once more (with ``force``, so nothing half-done survives), since a kernel can fail to start
+  when two workers race for ports. Only a submission that fails twice is reported as failed, with
+  nbgrader's log, in the summary.
 * **The gradebook stays correct under concurrency.** It is one sqlite file. Before the workers start, the
   parent (alone) switches it to WAL journaling (readers never block the writer) and creates the
   assignment and every student row, so workers never race to insert the same row. Workers open it with a
@@ -171,14 +175,32 @@ def _worker(course_dir: str, assignment: str, overrides: dict, todo, done) -> No
         done.put(("start", student, os.getpid(), time.time()))
         started = time.monotonic()
         result = {"success": False, "error": "not run"}
+        first_problem = ""
         for attempt in range(1, LOCK_RETRIES + 1):
             result = api.autograde(assignment, student, force=True if attempt > 1 else force)
-            text = (result.get("error") or "") + (result.get("log") or "")
-            if result.get("success") or "database is locked" not in text:
+            if result.get("success"):
+                break
+            text = (result.get("log") or "") + (result.get("error") or "")
+            first_problem = first_problem or text
+            # A locked database is retried up to LOCK_RETRIES times; any other failure once (a
+            # kernel that failed to start when two workers raced for ports, say). A submission that
+            # is really broken fails the same way twice and is reported.
+            if "database is locked" not in text and attempt >= 2:
                 break
             time.sleep(0.5 * attempt)
-        done.put(("end", student, bool(result.get("success")),
-                  (result.get("error") or "")[-2000:], time.monotonic() - started, attempt))
+        if result.get("success"):
+            # Graded, perhaps after a retry: say what the first attempt hit, for the summary.
+            note = f"retried after: {_last_line(first_problem)}" if first_problem else ""
+        else:
+            note = ((result.get("log") or "") + (result.get("error") or ""))[-3000:]
+        done.put(("end", student, bool(result.get("success")), note, time.monotonic() - started, attempt))
+
+
+def _last_line(text: str) -> str:
+    """The most telling line of nbgrader's output: its first [ERROR] line, else the last line."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("[ERROR]")]
+    return (errors[0] if errors else lines[-1] if lines else "")[:200]
 
 
 # --- the run ----------------------------------------------------------------------------------------
@@ -293,7 +315,7 @@ def summary_table(outcomes: dict[str, Outcome]) -> str:
     rows = [("student", "status", "score", "seconds", "note")]
     for s in sorted(outcomes):
         o = outcomes[s]
-        note = o.error.strip().splitlines()[-1][:60] if o.error.strip() else ""
+        note = _last_line(o.error)[:60]
         rows.append((s, o.status, "" if o.score is None else f"{o.score:g}", f"{o.seconds:.1f}", note))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
