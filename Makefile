@@ -58,7 +58,8 @@ nav: $(STAMP)
 assignments: $(STAMP)
 	$(BIN)/python scripts/generate_release.py
 
-# Instructors: autograde every collected submission of an assignment on all cores (JOBS=n to choose).
+# Instructors: autograde every collected submission of an assignment on all cores (JOBS=n to choose;
+# the default is the number of cores + 1).
 ASSIGNMENT ?=
 JOBS ?=
 grade: $(STAMP)

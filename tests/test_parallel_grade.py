@@ -213,3 +213,5 @@ def test_summary_and_cli_report(graded_class, capsys):
                               "s2": pg.Outcome("s2", "failed", 0.4, 3, "Traceback\nOSError: disk full")})
     assert re.search(r"^s1\s+graded\s+20\s+1\.5$", table, re.M) and "OSError: disk full" in table
     assert "1 graded, 0 already graded (skipped), 1 failed, 2 students" in table
+    # A worker waits for its kernel part of the time, so one more worker than cores is the default.
+    assert pg.default_jobs() == (os.cpu_count() or 1) + 1
