@@ -45,14 +45,14 @@ def classify_signal(metric_name, trend):
 #     team: engagement_score down -> "none" (should be "team") -> 0 of 2   => 2.0 of 5
 PARTIAL_WIDGETS = {
     f"{AID}/q-whose-call": "b",                        # right: 1
-    # 2 of the 3 right options, no wrong one: informedness 2/3 - 0 -> 1.33 of 2
+    # 2 of the 3 right options, no wrong one: informedness 2/3 - 0 -> 4/3 of 2
     f"{AID}/q-team-signals": ["a", "c"],
-    # 3 of 4 items, the "both" item put in "team": technical 1, team 1 - 1/3, both 0 -> 5/9 -> 1.11 of 2
+    # 3 of 4 items, the "both" item put in "team": technical 1, team 1 - 1/3, both 0 -> 5/9 -> 10/9 of 2
     f"{AID}/q-sort-decisions": {"service-boundary": "technical", "stuck-pattern": "team",
                                 "roadmap-with-sofia": "team", "retry-policy": "technical"},
     # q-tlm-risk: never answered: 0
 }
-PARTIAL_EXPECTED = 3.0 + 2.0 + 1.0 + 1.33 + 1.11
+PARTIAL_EXPECTED = 3.0 + 2.0 + 1.0 + 4 / 3 + 10 / 9
 
 
 @pytest.fixture(scope="module")
@@ -155,8 +155,8 @@ def test_partly_right_submission_gets_exact_partial_score(graded):
     assert cells["signals-tests-technical"] == 2
     assert cells["signals-tests-team"] == 0
     assert cells["q-whose-call-grade"] == 1
-    assert cells["q-team-signals-grade"] == 1.33   # partial credit by the many-choice rule
-    assert cells["q-sort-decisions-grade"] == 1.11  # partial credit by the classify rule
+    assert cells["q-team-signals-grade"] == pytest.approx(4 / 3)    # partial credit: the many-choice rule
+    assert cells["q-sort-decisions-grade"] == pytest.approx(10 / 9)  # partial credit: the classify rule
     assert cells["q-tlm-risk-grade"] == 0          # never recorded
     assert score(graded, "partial") == pytest.approx(PARTIAL_EXPECTED)
 
@@ -290,7 +290,7 @@ def test_feedback_says_which_hidden_test_cells_failed(graded):
     assert "The tests in this cell passed" in html
     assert "ran without errors" not in html
     assert "Partly right: some of the checks in this cell passed" in html  # duties-tests, 3 of 4
-    assert f"Score: {PARTIAL_EXPECTED:g} / 23.0" in html  # the scores are all still shown
+    assert f"Score: {round(PARTIAL_EXPECTED, 2):g} / 23.0" in html  # the scores are all still shown
     assert "Score: 3.0 / 4.0" in html  # partial credit survives the scrubbing
 
 
