@@ -19,7 +19,7 @@ from nbformat.corpus.words import generate_corpus_id
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLDERS = ("notebooks", "source", "exercises/examples", "instructor")
-KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+from course_tools.cells import KERNELSPEC  # noqa: E402  (the one kernel-spec constant)
 KEEP_CELL_METADATA = ("tags", "nbgrader", "editable", "deletable")
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parents[1]
 COURSE_YAML = ROOT / "exercises" / "course.yaml"
 NOTEBOOKS = ROOT / "notebooks"
@@ -27,7 +25,11 @@ class Lesson:
 
 
 def load_course(path: Path = COURSE_YAML) -> dict:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    """The course map, read by the package's one loader (exercises.banks.load_course), plus
+    ``lesson_list``: a :class:`Lesson` per entry, numbered in course order."""
+    from exercises.banks import load_course as package_course
+
+    data = package_course(path)
     data["lesson_list"] = [
         Lesson(
             number=i,
