@@ -32,6 +32,8 @@ from notebook_runner import error_outputs, execute
 AID = cohort_h.AID
 Q = cohort_h.Q
 NOTEBOOK = ROOT / "instructor" / "item_analysis.ipynb"
+# The graded class below takes minutes to build; pytest-timeout counts it against the first test.
+pytestmark = pytest.mark.timeout(2400)
 
 
 # The unit tests below use classes of 3-10 made-up learners to check the arithmetic; a real class
@@ -352,6 +354,8 @@ def test_missing_gradebook_is_an_error_and_nothing_is_created(tmp_path, capsys):
 
 # ================================================================================== a real graded class
 
+# Building the graded class (30 real nbgrader autogrades) is the slow part: on a busy 2-core machine it
+# can take longer than the suite's default 600 s timeout, which would count it against the first test.
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """30 submissions with known answer patterns, graded by real nbgrader (see item_analysis_helpers)."""
