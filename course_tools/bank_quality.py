@@ -38,6 +38,7 @@ The cues, per option (``option_rows``)
 The strategies
 --------------
 ``longest``, ``most-words``, ``most-overlap``, ``most-hedged`` pick the option with the highest cue;
+``shortest`` picks the shortest (it catches banks over-corrected so that the key is never the longest);
 ``first`` and ``last`` pick the option at that position. Ties are shared: a strategy that cannot tell
 *k* tied options apart picks each with probability 1/k, so its expected win on the item is the share of
 the tied options that are right (when every option ties, that is exactly chance).
@@ -48,7 +49,7 @@ Win and chance, per item
   *chance* = (number of right options) / (number of options), the win rate of a blind random pick.
 * ``many-choice`` ("the cue means right", option by option): a cue strategy marks as right every option
   whose cue is strictly above the item's median (``first``/``last``: the one option at that place);
-  *win* = the share of marked options that are right; *chance* = the item's base rate (right options
+  (``shortest``: strictly below); *win* = the share of marked options that are right; *chance* = the item's base rate (right options
   / options). When no option is above the median (all tie) the strategy has no signal: win = chance.
 
 Per bank and over the course, *win_rate* and *chance* are the means over the items, and
@@ -71,8 +72,10 @@ import pandas as pd
 from exercises import banks as _banks
 
 MARGIN = 0.10
-STRATEGIES = ("longest", "most-words", "first", "last", "most-overlap", "most-hedged")
-_CUE = {"longest": "chars", "most-words": "words", "most-overlap": "overlap", "most-hedged": "hedges"}
+STRATEGIES = ("longest", "shortest", "most-words", "first", "last", "most-overlap", "most-hedged")
+_CUE = {"longest": "chars", "shortest": "chars", "most-words": "words", "most-overlap": "overlap",
+        "most-hedged": "hedges"}
+_LOWEST = {"shortest"}
 
 HEDGES = frozenset("""
 may might could can often usually sometimes generally typically mostly mainly largely partly
@@ -227,6 +230,8 @@ def _picked(group: pd.DataFrame, strategy: str, many: bool) -> pd.DataFrame:
     if strategy == "last":
         return group[group["position"] == group["position"].max()]
     cue = group[_CUE[strategy]]
+    if strategy in _LOWEST:
+        cue = -cue
     if many:
         return group[cue > statistics.median(cue.tolist())]
     return group[cue == cue.max()]
