@@ -71,10 +71,12 @@ def test_course_map_has_a_lesson_for_every_article_section():
 def test_lesson_teaches_every_idea_of_its_section(section):
     """Does the lesson for this section (prose and bank together) name every idea the article covers?"""
     (lesson,) = [lesson for lesson in LESSONS if section["id"] in lesson.sections]
-    nb = notebook(lesson)
-    text = "\n".join(c.source for c in nb.cells)
-    for ex_id in show_calls(nb):
-        text += "\n" + yaml.safe_dump(bank_index().get(ex_id, {}), allow_unicode=True)
+    text = ""
+    for part in [p for p in LESSONS if p.article == lesson.article]:  # a split lesson: 4 and 4b together
+        nb = notebook(part)
+        text += "\n".join(c.source for c in nb.cells)
+        for ex_id in show_calls(nb):
+            text += "\n" + yaml.safe_dump(bank_index().get(ex_id, {}), allow_unicode=True)
     text = text.lower()
     missing = [idea for idea in section["ideas"] if not any(alt in text for alt in idea.lower().split("|"))]
     assert not missing, f"{lesson.file} does not teach: {missing}"
@@ -125,7 +127,7 @@ def test_lesson_exercises_resolve_and_meet_the_counts(lesson):
     assert sum(k in CHECK_KINDS for k in kinds) >= 3, kinds
     assert kinds.count("scenario") >= 1, kinds
     assert kinds.count("reflection") == 1, kinds
-    assert len(ids) == len(set(ids)) or lesson.number == 12, "an exercise is shown twice"
+    assert len(ids) == len(set(ids)) or lesson.number == "12", "an exercise is shown twice"
 
 
 def test_heart_of_the_course_team_vs_technical():
@@ -175,7 +177,7 @@ def test_readme_map_matches_the_index():
     readme = (ROOT / "README.md").read_text()
     index = nbformat.read(ROOT / "notebooks" / "index.ipynb", as_version=4)
     index_text = "\n".join(c.source for c in index.cells)
-    row = re.compile(r"^\| (\d+) \| \[(.+?)\]\((?:notebooks/)?(.+?)\) \| (\d+) min \| (.+) \|$", re.M)
+    row = re.compile(r"^\| (\d+[a-z]?) \| \[(.+?)\]\((?:notebooks/)?(.+?)\) \| (\d+) min \| (.+) \|$", re.M)
     assert row.findall(readme) == row.findall(index_text)
     assert len(row.findall(readme)) == len(LESSONS)
 
