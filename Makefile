@@ -16,13 +16,14 @@ PYTEST_ARGS ?=
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab test clean-notebooks nav assignments grade item-analysis bench clean
+.PHONY: help install lab test clean-notebooks nav lesson-time assignments grade item-analysis bench clean
 
 help:
 	@echo "make lab              start JupyterLab on the course index (PORT=$(PORT))"
 	@echo "make test             run the whole test suite"
 	@echo "make clean-notebooks  strip outputs and execution counts from committed notebooks"
 	@echo "make nav              regenerate navigation cells, the index map and the README map"
+	@echo "make lesson-time      estimate every lesson's minutes from its words and exercises"
 	@echo "make assignments      regenerate release/ from source/ with nbgrader"
 	@echo "make grade ASSIGNMENT=id [JOBS=n]  autograde all submissions in parallel"
 	@echo "make item-analysis ASSIGNMENT=id  difficulty/discrimination of a graded assignment"
@@ -54,6 +55,9 @@ clean-notebooks: $(STAMP)
 
 nav: $(STAMP)
 	$(BIN)/python scripts/build_nav.py
+
+lesson-time: $(STAMP)
+	$(BIN)/python scripts/lesson_time.py
 
 assignments: $(STAMP)
 	$(BIN)/python scripts/generate_release.py
