@@ -52,13 +52,21 @@ def find_notebooks_dir(start=None) -> Path:
 
 
 def course_lessons(notebooks_dir=None) -> list[dict]:
-    """``[{"number", "file", "title", "ids"}]`` for every lesson of the course, in order."""
+    """``[{"number", "file", "title", "ids"}]`` for every lesson of the course, in order.
+
+    Numbers follow the article's sections (1, 2, 3 ...); a lesson marked ``part: b`` in course.yaml
+    continues the one before it and is numbered with the suffix, as a string ("9b")."""
     from .banks import load_course
 
     folder = Path(notebooks_dir) if notebooks_dir else find_notebooks_dir()
-    out = []
-    for n, lesson in enumerate(load_course().get("lessons", []), 1):
-        out.append({"number": n, "file": lesson["file"], "title": lesson.get("title", lesson["file"]),
+    out, n = [], 0
+    for lesson in load_course().get("lessons", []):
+        if lesson.get("part"):
+            number = f"{n}{lesson['part']}"
+        else:
+            n += 1
+            number = n
+        out.append({"number": number, "file": lesson["file"], "title": lesson.get("title", lesson["file"]),
                     "ids": notebook_exercise_ids(folder / lesson["file"])})
     return out
 
@@ -88,7 +96,8 @@ def resolve_lesson(lesson, lessons) -> dict | None:
         if lesson is None:
             return None
     for item in lessons:
-        if lesson in (item["number"], item["file"], item["title"]) or str(lesson) == Path(item["file"]).stem:
+        if (lesson in (item["number"], item["file"], item["title"]) or str(lesson) == str(item["number"])
+                or str(lesson) == Path(item["file"]).stem):
             return item
     if isinstance(lesson, str) and lesson.endswith(".ipynb"):
         return None

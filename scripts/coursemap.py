@@ -14,7 +14,7 @@ INDEX = "index.ipynb"
 
 @dataclass(frozen=True)
 class Lesson:
-    number: int
+    number: str
     file: str
     title: str
     minutes: int
@@ -26,19 +26,36 @@ class Lesson:
         return f"Lesson {self.number} · {self.title}"
 
 
+def lesson_numbers(entries: list[dict]) -> list[str]:
+    """Lesson numbers follow the article's sections: 1, 2, 3 ... A lesson that continues the one before
+    it (``part: b`` in course.yaml) keeps that number with a letter suffix: 9, 9b, 10."""
+    numbers, current = [], 0
+    for entry in entries:
+        part = entry.get("part")
+        if part:
+            if not numbers:
+                raise ValueError("the first lesson cannot be a continuation ('part')")
+            numbers.append(f"{current}{part}")
+        else:
+            current += 1
+            numbers.append(str(current))
+    return numbers
+
+
 def load_course(path: Path = COURSE_YAML) -> dict:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data["lesson_list"] = [
         Lesson(
-            number=i,
+            number=number,
             file=entry["file"],
             title=entry["title"],
             minutes=int(entry["minutes"]),
             outcome=entry["outcome"],
             sections=tuple(entry.get("sections", [])),
         )
-        for i, entry in enumerate(data["lessons"], start=1)
+        for number, entry in zip(lesson_numbers(data["lessons"]), data["lessons"])
     ]
+    data["article_lessons"] = sum(1 for entry in data["lessons"] if not entry.get("part"))
     return data
 
 

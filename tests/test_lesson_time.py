@@ -28,10 +28,9 @@ KNOWN_OVER_TIME_UNTIL_MERGE = [
     # lessons 7-12 leave this list as content-b rewrites them
     "07_developing_skills",
     "08_leadership_experience",
-    "09_strategies",
     "10_technology_leadership_in_business",
     "11_challenges_and_solutions",
-    "12_conclusion",
+    "11b_challenges_continued",
 ]
 
 LESSONS = lesson_time.lessons()
