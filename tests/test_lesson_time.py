@@ -26,9 +26,6 @@ KNOWN_OVER_TIME_UNTIL_MERGE = [
     "05_key_qualities",
     "06_why_it_matters",
     # lessons 7-12 leave this list as content-b rewrites them
-    "07_developing_skills",
-    "08_leadership_experience",
-    "10_technology_leadership_in_business",
     "11_challenges_and_solutions",
     "11b_challenges_continued",
 ]
