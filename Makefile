@@ -16,7 +16,7 @@ PYTEST_ARGS ?=
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab test clean-notebooks nav assignments grade item-analysis bench clean
+.PHONY: help install lab test clean-notebooks nav lesson-time assignments grade item-analysis bench clean
 
 help:
 	@echo "make lab              start JupyterLab on the course index (PORT=$(PORT))"
@@ -24,6 +24,7 @@ help:
 	@echo "make clean-notebooks  strip outputs and execution counts from committed notebooks"
 	@echo "make nav              regenerate navigation cells, the index map and the README map"
 	@echo "make assignments      sync points tables, then regenerate release/ from source/ with nbgrader"
+	@echo "make lesson-time      estimate every lesson's minutes from its words and exercises"
 	@echo "make grade ASSIGNMENT=id [JOBS=n]  autograde all submissions in parallel"
 	@echo "make item-analysis ASSIGNMENT=id  difficulty/discrimination of a graded assignment"
 	@echo "make bench            print the benchmarks"
@@ -54,6 +55,9 @@ clean-notebooks: $(STAMP)
 
 nav: $(STAMP)
 	$(BIN)/python scripts/build_nav.py
+
+lesson-time: $(STAMP)
+	$(BIN)/python scripts/lesson_time.py
 
 # Instructors: after editing source/<id>/<id>.ipynb in JupyterLab. First the points tables, question
 # headings and data files follow the cells' points (scripts/sync_assignments.py; --check to only

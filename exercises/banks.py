@@ -410,3 +410,24 @@ def load_course(path=None) -> dict:
     """The course map ``exercises/course.yaml`` (title and lessons): the one loader of it."""
     path = Path(path) if path is not None else COURSE_PATH
     return _yaml_load(path.read_text(encoding="utf-8"), display_path(path)) or {}
+
+
+def lesson_numbers(entries) -> list[str]:
+    """Lesson numbers follow the article's sections: 1, 2, 3 ... A lesson that continues the one before
+    it keeps that number with a letter suffix: 9, 9b, 10 (course.yaml: ``part: b``, or an explicit
+    ``number: 4b``). The one numbering rule: the navigation, progress and tests all use it."""
+    import re
+
+    numbers, current = [], 0
+    for entry in entries:
+        if entry.get("number"):
+            numbers.append(str(entry["number"]))
+            current = int(re.match(r"\d+", str(entry["number"])).group(0))
+        elif entry.get("part"):
+            if not numbers:
+                raise ValueError("the first lesson cannot be a continuation ('part')")
+            numbers.append(f"{current}{entry['part']}")
+        else:
+            current += 1
+            numbers.append(str(current))
+    return numbers

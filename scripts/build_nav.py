@@ -98,7 +98,8 @@ def index_notebook(course: dict) -> nbformat.NotebookNode:
             "markdown",
             f"# {course['title']}\n\n"
             "A hands-on course for engineers who lead, or want to lead, the technical work of a team. "
-            f"It has {len(lessons)} short lessons, {total_time(course)} in all. Each lesson explains the ideas, "
+            f"It has {len(lessons)} short lessons, {total_time(course)} in all, one for each section of the "
+            f"source article (a long section gets a second part, such as lesson 9b). Each lesson explains the ideas, "
             "follows one engineering team (Parcelly's Atlas team) through real situations, and asks you to "
             "practise: knowledge checks with feedback, branching scenarios, and a reflection on your own work.\n\n"
             "The thread through the whole course is the difference between **team leadership** "

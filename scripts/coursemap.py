@@ -33,27 +33,21 @@ class Lesson:
 def load_course(path: Path = COURSE_YAML) -> dict:
     """The course map, read by the package's one loader (exercises.banks.load_course), plus
     ``lesson_list``: a :class:`Lesson` per entry, in course order."""
-    from exercises.banks import load_course as package_course
+    from exercises.banks import lesson_numbers, load_course as package_course
 
     data = package_course(path)
-    # A lesson is numbered after the article's sections; a lesson split in two keeps its number with a
-    # letter (course.yaml: `number: 4b`, and no `sections` of its own: they stay with lesson 4).
-    lessons, count = [], 0
-    for entry in data["lessons"]:
-        if "number" in entry:
-            number = str(entry["number"])
-        else:
-            count += 1
-            number = str(count)
-        lessons.append(Lesson(
+    data["lesson_list"] = [
+        Lesson(
             number=number,
             file=entry["file"],
             title=entry["title"],
             minutes=int(entry["minutes"]),
             outcome=entry["outcome"],
             sections=tuple(entry.get("sections", [])),
-        ))
-    data["lesson_list"] = lessons
+        )
+        for number, entry in zip(lesson_numbers(data["lessons"]), data["lessons"])
+    ]
+    data["article_lessons"] = sum(1 for entry in data["lessons"] if not (entry.get("part") or entry.get("number")))
     return data
 
 
