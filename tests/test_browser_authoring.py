@@ -19,7 +19,7 @@ from nbgrader_helpers import (  # noqa: E402
 )
 
 pytest_plugins = ["browser_helpers"]
-pytestmark = [pytest.mark.browser, pytest.mark.nbgrader, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.nbgrader, pytest.mark.slow, pytest.mark.timeout(1800)]
 
 AID = "a2-team-vs-tech"
 REL = f"source/{AID}/{AID}.ipynb"

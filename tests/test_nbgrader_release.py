@@ -36,7 +36,7 @@ def regenerated(tmp_path_factory):
         folder = course / "source" / aid
         for name in STRAY:
             (folder / name).write_text('{"schema_version": 1, "responses": {}}')
-        (folder / ".ipynb_checkpoints").mkdir()
+        (folder / ".ipynb_checkpoints").mkdir(exist_ok=True)  # an instructor's Lab may have made it
         (folder / ".ipynb_checkpoints" / f"{aid}-checkpoint.ipynb").write_text("{}")
         # a stale file in release/ that no longer exists in source/ must go
         (course / "release" / aid / "old-handout.txt").write_text("retired")
