@@ -156,7 +156,7 @@ class ScoreWidgetAnswers(NbGraderPreprocessor):
             except (BadKey, KeyError, LookupError, ValueError) as exc:
                 self._instructor_error(cell, f"{call.exercise_id}: {exc}")
                 continue
-            earned = round(outcome.fraction * points, 6)  # nbgrader keeps floats; feedback rounds
+            earned = outcome.fraction * points  # nbgrader keeps the float; the feedback text rounds it
             cell.outputs = [
                 new_output("display_data", data={
                     "text/html": feedback_html(entry, outcome, points, earned, call.why, problem),
