@@ -32,8 +32,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 BANKS_DIR = PACKAGE_DIR / "banks"
 SCHEMA_PATH = PACKAGE_DIR / "schemas" / "bank.schema.json"
 COURSE_PATH = PACKAGE_DIR / "course.yaml"
-KINDS = ("choice", "many-choice", "classify", "scenario", "reflection", "self-assessment")
-KNOWLEDGE_CHECKS = ("choice", "many-choice", "classify")
+from .kinds import KNOWLEDGE_CHECKS, NAMES as KINDS  # noqa: E402,F401  (the one registry of kinds)
 
 _extra_folders: list[Path] = []
 _file_cache: dict[Path, tuple[tuple[int, int], dict]] = {}
@@ -266,9 +265,9 @@ def _cache_add(key: str) -> None:
             return
         keys = (keys + [key])[-500:]
         f.parent.mkdir(parents=True, exist_ok=True)
-        tmp = f.with_name(f"{f.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(keys), encoding="utf-8")
-        os.replace(tmp, f)
+        from .store import write_text_atomic
+
+        write_text_atomic(f, json.dumps(keys))
     except OSError:  # a read-only home: just validate every time
         pass
 
@@ -407,6 +406,7 @@ def get_exercise(exercise_id: str) -> dict:
     return copy.deepcopy(bank["exercises"][ex_id])
 
 
-def load_course() -> dict:
-    """The course map ``exercises/course.yaml`` (title and lessons)."""
-    return _yaml_load(COURSE_PATH.read_text(encoding="utf-8"), display_path(COURSE_PATH)) or {}
+def load_course(path=None) -> dict:
+    """The course map ``exercises/course.yaml`` (title and lessons): the one loader of it."""
+    path = Path(path) if path is not None else COURSE_PATH
+    return _yaml_load(path.read_text(encoding="utf-8"), display_path(path)) or {}

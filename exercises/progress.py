@@ -56,8 +56,13 @@ def course_lessons(notebooks_dir=None) -> list[dict]:
     from .banks import load_course
 
     folder = Path(notebooks_dir) if notebooks_dir else find_notebooks_dir()
-    out = []
-    for n, lesson in enumerate(load_course().get("lessons", []), 1):
+    out, count = [], 0
+    for lesson in load_course().get("lessons", []):
+        if "number" in lesson:        # a split lesson keeps its article number with a letter: "4b"
+            n = str(lesson["number"])
+        else:
+            count += 1
+            n = count
         out.append({"number": n, "file": lesson["file"], "title": lesson.get("title", lesson["file"]),
                     "ids": notebook_exercise_ids(folder / lesson["file"])})
     return out
@@ -88,7 +93,8 @@ def resolve_lesson(lesson, lessons) -> dict | None:
         if lesson is None:
             return None
     for item in lessons:
-        if lesson in (item["number"], item["file"], item["title"]) or str(lesson) == Path(item["file"]).stem:
+        if lesson in (item["number"], item["file"], item["title"]) or str(lesson) in (
+                Path(item["file"]).stem, str(item["number"])):
             return item
     if isinstance(lesson, str) and lesson.endswith(".ipynb"):
         return None

@@ -36,7 +36,7 @@ def nav_markdown(course: dict, i: int, where: str) -> str:
     line = " | ".join(parts)
     binder = binder_url(course["repository"], f"notebooks/{lesson.file}")
     if where == "top":
-        return f"{line}  \n*Lesson {lesson.number} of {len(lessons)}* · [Open this lesson on Binder]({binder})"
+        return f"{line}  \n*Lesson {lesson.number} of {lessons[-1].article}* · [Open this lesson on Binder]({binder})"
     return (
         "---\n"
         f"**Next steps:** {line}  \n"
