@@ -74,8 +74,13 @@ class LabServer:
     workdir: Path | None = None
     # "instructor": every tool nbgrader installs (the formgrader, create-assignment, course list), as
     # before; "learner": the view `make lab` gives learners (lab-settings/learner/, as on the Hub).
-    role: str = "instructor"
+    # None: no course settings at all (the benchmark's bare JupyterLab).
+    role: str | None = "instructor"
     startup_timeout: float = 90.0
+    # The interpreter that runs JupyterLab (default: this one) and what to serve (default: a copy of
+    # the course, see copy_course); the browser benchmark runs a bare JupyterLab with these.
+    python: str | None = None
+    make_root: object = None
     port: int = 0
     proc: subprocess.Popen | None = None
     root: Path | None = None
@@ -104,8 +109,9 @@ class LabServer:
         })
         # The environment's own tools first (nbgrader runs `alembic` to create its gradebook), as an
         # activated virtual environment would have them, even when pytest runs as .venv/bin/python.
-        env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-        env["JUPYTER_CONFIG_PATH"] = role_config_path(self.role, env.get("JUPYTER_CONFIG_PATH"))
+        env["PATH"] = os.pathsep.join([str(Path(self.python or sys.executable).parent), env.get("PATH", "")])
+        if self.role is not None:
+            env["JUPYTER_CONFIG_PATH"] = role_config_path(self.role, env.get("JUPYTER_CONFIG_PATH"))
         env.pop("JUPYTER_TOKEN", None)
         env.pop("TECHLEAD_RESPONSES", None)  # answers go to responses.json beside each notebook copy
         return env
@@ -115,11 +121,11 @@ class LabServer:
             self._own_tmp = tempfile.TemporaryDirectory(prefix="techlead-lab-")
             self.workdir = Path(self._own_tmp.name)
         base = Path(self.workdir)
-        self.root = copy_course(base / "course")
+        self.root = (self.make_root or copy_course)(base / "course")
         env = self._write_config(base)
         self.port = free_port()
         cmd = [
-            sys.executable, "-m", "jupyterlab",
+            self.python or sys.executable, "-m", "jupyterlab",
             "--ip=127.0.0.1", f"--port={self.port}", "--ServerApp.port_retries=0",
             "--IdentityProvider.token=", "--ServerApp.password=",
             "--ServerApp.open_browser=False",
