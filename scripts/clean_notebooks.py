@@ -17,9 +17,10 @@ from pathlib import Path
 import nbformat
 from nbformat.corpus.words import generate_corpus_id
 
+from course_tools.cells import KERNELSPEC
+
 ROOT = Path(__file__).resolve().parents[1]
 FOLDERS = ("notebooks", "source", "exercises/examples", "instructor")
-from course_tools.cells import KERNELSPEC  # noqa: E402  (the one kernel-spec constant)
 KEEP_CELL_METADATA = ("tags", "nbgrader", "editable", "deletable")
 
 

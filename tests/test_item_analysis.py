@@ -25,7 +25,7 @@ import yaml
 
 import item_analysis_helpers as cohort_h
 from course_tools import item_analysis as ia
-
+from course_tools.cells import KERNELSPEC
 from nbgrader_helpers import ROOT, env, gradebook_scores, source_nb, widget_keys
 from notebook_runner import error_outputs, execute
 
@@ -521,8 +521,7 @@ def test_instructor_notebook_is_committed_clean():
     """Is the instructor notebook stored without outputs, with cell ids and the python3 kernelspec?"""
     raw = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
     assert raw["nbformat"] == 4 and raw["nbformat_minor"] == 5
-    assert raw["metadata"]["kernelspec"] == {"display_name": "Python 3 (ipykernel)", "language": "python",
-                                             "name": "python3"}
+    assert raw["metadata"]["kernelspec"] == KERNELSPEC
     for cell in raw["cells"]:
         assert cell.get("id")
         if cell["cell_type"] == "code":

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from exercises import ScenarioQuestion, show
-from kit_helpers import responses, scenario_entry, workdir  # noqa: F401
+from kit_helpers import responses, scenario_entry
 
 
 def test_branching_two_levels_with_ratings_why_and_consequence(workdir):
