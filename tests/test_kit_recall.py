@@ -7,7 +7,6 @@ import pytest
 from exercises import recall, show
 from exercises.export import plan_data, plan_markdown, write_plan
 from exercises.store import ResponseStore
-from kit_helpers import workdir  # noqa: F401
 
 START = "intro/why-you-are-here"
 PLAN = "developing-skills/my-learning-plan"
