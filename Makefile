@@ -31,11 +31,16 @@ help:
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml lab-settings/overrides.json | $(BIN)/python
+SERVER_CONFIG := lab-settings/jupyter_server_config.json
+
+$(STAMP): pyproject.toml lab-settings/overrides.json $(SERVER_CONFIG) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv>=0.4"
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -e ".[test]"
 	@mkdir -p $(VENV)/share/jupyter/lab/settings
 	cp lab-settings/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
+	@# Jupyter Server: lessons are saved without widget outputs (exercises/jupyter_hooks.py)
+	@mkdir -p $(VENV)/etc/jupyter
+	cp $(SERVER_CONFIG) $(VENV)/etc/jupyter/jupyter_server_config.json
 	@touch $(STAMP)
 
 install: $(STAMP)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import importlib
 
 __all__ = [
-    "show", "show_progress", "export_plan", "show_dashboard", "show_review",
+    "show", "show_progress", "export_plan", "show_dashboard", "show_review", "start_lesson",
     "Choice", "ManyChoice", "Classify", "ScenarioQuestion", "Reflection", "SelfAssessment", "Progress",
     "BankError", "UnknownExercise", "add_bank_folder",
 ]
@@ -43,6 +43,7 @@ _LAZY = {
     "show_progress": "progress",
     "show_dashboard": "dashboard",
     "show_review": "review_session",
+    "start_lesson": "lesson",
 }
 
 # exercise kind -> (module, class)

@@ -224,6 +224,9 @@ class LabServer:
         notif.write_text(json.dumps(NEWS_OFF, indent=2), encoding="utf-8")
         for sub in ("config", "runtime", "workspaces", "exchange"):
             (base / sub).mkdir(parents=True, exist_ok=True)
+        # The Jupyter Server config the course installs for learners (make install, postBuild, the Hub):
+        # lessons are saved without widget outputs. Taken from the repository, not from the venv.
+        shutil.copy2(ROOT / "lab-settings" / "jupyter_server_config.json", base / "config" / "jupyter_server_config.json")
         env = dict(os.environ)
         env.update({
             "JUPYTER_CONFIG_DIR": str(base / "config"),
