@@ -64,7 +64,7 @@ STYLE = """<style>
 .techlead-ex table { border-collapse: collapse; }
 .techlead-warning { border: 2px solid var(--jp-warn-color0, currentColor); border-left-width: 6px;
   padding: 0.5em 0.8em; margin: 0.4em 0; border-radius: 2px;
-  background: var(--jp-warn-color3, transparent); color: var(--jp-content-font-color0, inherit); }
+  background: var(--jp-layout-color2, transparent); color: var(--jp-content-font-color0, inherit); }
 .techlead-warning a { color: var(--jp-content-link-color, inherit); text-decoration: underline; }
 .techlead-ex > .techlead-stopped { display: none; }
 .techlead-ex.jupyter-widgets-disconnected > .techlead-stopped { display: block; }

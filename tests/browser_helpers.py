@@ -187,7 +187,7 @@ def copy_course(dest: Path) -> Path:
     """
     dest.mkdir(parents=True, exist_ok=True)
     course_copy(dest)
-    ignore = shutil.ignore_patterns("responses.json*", "my_development_plan.*", ".ipynb_checkpoints",
+    ignore = shutil.ignore_patterns("responses.json*", ".responses.json*", "my_development_plan.*", ".ipynb_checkpoints",
                                     "__pycache__", "*.lock")
     examples = ROOT / "exercises" / "examples"
     if examples.is_dir():
