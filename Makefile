@@ -43,11 +43,16 @@ help:
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml uv-excludes.txt lab-settings/overrides.json | $(BIN)/python
+SERVER_CONFIG := lab-settings/jupyter_server_config.json
+
+$(STAMP): pyproject.toml uv-excludes.txt lab-settings/overrides.json $(SERVER_CONFIG) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv>=0.9"
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --excludes uv-excludes.txt -e ".[test]"
 	@mkdir -p $(VENV)/share/jupyter/lab/settings
 	cp lab-settings/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
+	@# Jupyter Server: lessons are saved without widget outputs (exercises/jupyter_hooks.py)
+	@mkdir -p $(VENV)/etc/jupyter
+	cp $(SERVER_CONFIG) $(VENV)/etc/jupyter/jupyter_server_config.json
 	@# Validate the banks once now, so a lesson's first show() finds them in the schema-pass cache
 	@# and need not import jsonschema (see exercises/banks.py). A broken bank is reported, not fatal.
 	-@$(BIN)/python -c "from exercises.banks import load_all; load_all()"

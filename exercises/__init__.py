@@ -23,7 +23,7 @@ from __future__ import annotations
 import importlib
 
 __all__ = [
-    "show", "show_progress", "export_plan", "show_dashboard", "show_review", "recall",
+    "show", "show_progress", "export_plan", "show_dashboard", "show_review", "recall", "start_lesson",
     "Choice", "ManyChoice", "Classify", "ScenarioQuestion", "Reflection", "SelfAssessment", "Progress",
     "BankError", "UnknownExercise", "add_bank_folder",
 ]
@@ -45,6 +45,7 @@ _LAZY = {
     "show_dashboard": "dashboard",
     "show_review": "review_session",
     "recall": "recall",
+    "start_lesson": "lesson",
 }
 
 def __getattr__(name):

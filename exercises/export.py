@@ -275,3 +275,23 @@ def export_plan(path=None, *, responses=None):
                 "<span class='techlead-muted'>Keep a copy: on Binder, files vanish when the session ends.</span></div>")
     out.files = (md, page)
     return out
+
+
+def answers_file_text(saved: dict, on_screen: dict | None = None) -> str:
+    """A responses file (the same format as ``responses.json``) holding *saved* records plus the
+    answers on screen that are not saved yet (``{exercise_id: (kind, answer)}``, each marked
+    ``"unsaved": true``): what *Download my answers* gives a learner whose answers cannot be saved.
+    Put beside a lesson as ``responses.json``, it brings every answer back."""
+    import json
+
+    from .store import SCHEMA_VERSION, now_iso
+
+    records = {k: dict(v) for k, v in (saved or {}).items() if isinstance(v, dict)}
+    stamp = now_iso()
+    for exercise_id, (kind, answer) in (on_screen or {}).items():
+        rec = records.get(exercise_id, {})
+        rec.update(kind=kind, answer=answer, updated=stamp, unsaved=True)
+        rec.setdefault("first_saved", stamp)
+        records[exercise_id] = rec
+    data = {"schema_version": SCHEMA_VERSION, "exported": stamp, "responses": records}
+    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"

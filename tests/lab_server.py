@@ -55,7 +55,7 @@ def copy_course(dest: Path) -> Path:
     """
     dest.mkdir(parents=True, exist_ok=True)
     course_copy(dest)
-    ignore = shutil.ignore_patterns("responses.json*", "my_development_plan.*", ".ipynb_checkpoints",
+    ignore = shutil.ignore_patterns("responses.json*", ".responses.json*", "my_development_plan.*", ".ipynb_checkpoints",
                                     "__pycache__", "*.lock")
     examples = ROOT / "exercises" / "examples"
     if examples.is_dir():
@@ -99,6 +99,9 @@ class LabServer:
         notif.write_text(json.dumps(NEWS_OFF, indent=2), encoding="utf-8")
         for sub in ("config", "runtime", "workspaces", "exchange"):
             (base / sub).mkdir(parents=True, exist_ok=True)
+        # The Jupyter Server config the course installs for learners (make install, postBuild, the Hub):
+        # lessons are saved without widget outputs. Taken from the repository, not from the venv.
+        shutil.copy2(ROOT / "lab-settings" / "jupyter_server_config.json", base / "config" / "jupyter_server_config.json")
         env = dict(os.environ)
         env.update({
             "JUPYTER_CONFIG_DIR": str(base / "config"),

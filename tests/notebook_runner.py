@@ -18,7 +18,7 @@ def course_copy(dest: Path) -> Path:
     Lessons run with notebooks/ as their working folder, as in JupyterLab, so relative paths such as
     ``../exercises/data/...`` resolve the same way, and responses.json lands in the copy."""
     shutil.copytree(ROOT / "notebooks", dest / "notebooks", ignore=shutil.ignore_patterns(
-        "responses.json*", "my_development_plan.*", ".ipynb_checkpoints"))
+        "responses.json*", ".responses.json*", "my_development_plan.*", ".ipynb_checkpoints"))
     shutil.copytree(ROOT / "exercises" / "data", dest / "exercises" / "data")
     return dest / "notebooks"
 

@@ -123,8 +123,11 @@ def test_lesson_anatomy(lesson):
             assert len(cell.source.strip().splitlines()) <= 2 and "class " not in cell.source, cell.source[:200]
 
     nav = [c for c in nb.cells if "navigation" in c.metadata.get("tags", [])]
-    assert [c.id for c in nav] == ["nav-top", "nav-bottom"]
+    assert [c.id for c in nav] == ["nav-top", "lesson-start", "nav-bottom"]
     assert nb.cells[0].id == "nav-top" and nb.cells[-1].id == "nav-bottom"
+    # the first cell tells the learner to run the lesson; the first code cell is the saving banner
+    assert "Run All Cells" in nb.cells[0].source
+    assert nb.cells[1].cell_type == "code" and nb.cells[1].source.endswith("start_lesson()")
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lesson_ids())
