@@ -16,7 +16,7 @@ PYTEST_ARGS ?=
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab test clean-notebooks nav assignments grade item-analysis bench clean
+.PHONY: help install lab test clean-notebooks nav assignments grade item-analysis bench clean edition lite site
 
 help:
 	@echo "make lab              start JupyterLab on the course index (PORT=$(PORT))"
@@ -27,6 +27,9 @@ help:
 	@echo "make grade ASSIGNMENT=id [JOBS=n]  autograde all submissions in parallel"
 	@echo "make item-analysis ASSIGNMENT=id  difficulty/discrimination of a graded assignment"
 	@echo "make bench            print the benchmarks"
+	@echo "make edition          build the learner edition (no answer keys) into build/learner-edition/"
+	@echo "make lite             build the JupyterLite site (the course in the browser) into build/lite/"
+	@echo "make site             build the course website into build/site/"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +73,12 @@ grade: $(STAMP)
 item-analysis: $(STAMP)
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make item-analysis ASSIGNMENT=<id>"; exit 2; }
 	$(BIN)/python -m course_tools.item_analysis $(ASSIGNMENT)
+
+# The learner edition: lessons, release/, the exercise package and data, no keys (leak-scanned).
+# EDITION_ARGS="--commit" records it on the branch learner-edition; "--push origin" also pushes it.
+EDITION_ARGS ?=
+edition: $(STAMP)
+	$(BIN)/python scripts/build_learner_edition.py $(EDITION_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
