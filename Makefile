@@ -36,7 +36,7 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml lab-settings/overrides.json | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv>=0.4"
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -e ".[test]"
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e ".[test,lite,site]"
 	@mkdir -p $(VENV)/share/jupyter/lab/settings
 	cp lab-settings/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	@touch $(STAMP)
@@ -79,6 +79,10 @@ item-analysis: $(STAMP)
 EDITION_ARGS ?=
 edition: $(STAMP)
 	$(BIN)/python scripts/build_learner_edition.py $(EDITION_ARGS)
+
+# The course in the browser: a static JupyterLite site of the learner edition (serve build/lite/).
+lite: $(STAMP)
+	$(BIN)/python scripts/build_lite.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
