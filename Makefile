@@ -25,7 +25,7 @@ ROLES := learner instructor
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab test test-fast screenshots clean-notebooks nav lesson-time assignments grade item-analysis bench clean
+.PHONY: help install lab test test-fast screenshots clean-notebooks nav lesson-time assignments grade item-analysis bench clean edition lite site
 
 help:
 	@echo "make lab              start JupyterLab on the course index (PORT=$(PORT)), as a learner"
@@ -39,6 +39,9 @@ help:
 	@echo "make grade ASSIGNMENT=id [JOBS=n]  autograde all submissions in parallel"
 	@echo "make item-analysis ASSIGNMENT=id  difficulty/discrimination of a graded assignment"
 	@echo "make bench            print the benchmarks"
+	@echo "make edition          build the learner edition (no answer keys) into build/learner-edition/"
+	@echo "make lite             build the JupyterLite site (the course in the browser) into build/lite/"
+	@echo "make site             build the course website into build/site/"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,7 +50,7 @@ SERVER_CONFIG := lab-settings/jupyter_server_config.json
 
 $(STAMP): pyproject.toml uv-excludes.txt lab-settings/overrides.json $(SERVER_CONFIG) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv>=0.9"
-	$(BIN)/uv pip install --quiet --python $(BIN)/python --excludes uv-excludes.txt -e ".[test]"
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --excludes uv-excludes.txt -e ".[test,lite,site]"
 	@mkdir -p $(VENV)/share/jupyter/lab/settings
 	cp lab-settings/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	@# Jupyter Server: lessons are saved without widget outputs (exercises/jupyter_hooks.py)
@@ -107,6 +110,16 @@ item-analysis: $(STAMP)
 
 # The benchmarks and the screenshot script reuse the test helpers (tests/) and scripts/coursemap.py.
 HELPERS_PATH := PYTHONPATH="$(CURDIR)/tests:$(CURDIR)/scripts$(if $(PYTHONPATH),:$(PYTHONPATH),)"
+
+# The learner edition: lessons, release/, the exercise package and data, no keys (leak-scanned).
+# EDITION_ARGS="--commit" records it on the branch learner-edition; "--push origin" also pushes it.
+EDITION_ARGS ?=
+edition: $(STAMP)
+	$(BIN)/python scripts/build_learner_edition.py $(EDITION_ARGS)
+
+# The course in the browser: a static JupyterLite site of the learner edition (serve build/lite/).
+lite: $(STAMP)
+	$(BIN)/python scripts/build_lite.py
 
 bench: $(STAMP)
 	$(HELPERS_PATH) $(BIN)/python benchmarks/run_all.py

@@ -51,5 +51,10 @@ def load_course(path: Path = COURSE_YAML) -> dict:
     return data
 
 
-def binder_url(repository: str, path: str) -> str:
-    return f"https://mybinder.org/v2/gh/{repository}/HEAD?urlpath=lab/tree/{path}"
+# Learners are sent to the learner edition (no answer keys), published as this branch of the repository
+# by scripts/build_learner_edition.py: Binder links and nbgitpuller links use it.
+LEARNER_BRANCH = "learner-edition"
+
+
+def binder_url(repository: str, path: str, ref: str = LEARNER_BRANCH) -> str:
+    return f"https://mybinder.org/v2/gh/{repository}/{ref}?urlpath=lab/tree/{path}"
