@@ -16,7 +16,7 @@ PYTEST_ARGS ?=
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab test clean-notebooks nav assignments grade item-analysis bench clean
+.PHONY: help install lab test clean-notebooks nav assignments grade item-analysis passback bench clean
 
 help:
 	@echo "make lab              start JupyterLab on the course index (PORT=$(PORT))"
@@ -26,6 +26,8 @@ help:
 	@echo "make assignments      regenerate release/ from source/ with nbgrader"
 	@echo "make grade ASSIGNMENT=id [JOBS=n]  autograde all submissions in parallel"
 	@echo "make item-analysis ASSIGNMENT=id  difficulty/discrimination of a graded assignment"
+	@echo "make passback ASSIGNMENT=id [DRY_RUN=1] [COURSE=id] [INCLUDE_PENDING_MANUAL=1]"
+	@echo "                      send the assignment's scores to the learning platform (LTI AGS)"
 	@echo "make bench            print the benchmarks"
 
 $(BIN)/python:
@@ -70,6 +72,18 @@ grade: $(STAMP)
 item-analysis: $(STAMP)
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make item-analysis ASSIGNMENT=<id>"; exit 2; }
 	$(BIN)/python -m course_tools.item_analysis $(ASSIGNMENT)
+
+# Instructors: send an assignment's scores to the learning platform's grade book (LTI 1.3 AGS).
+# Runs with the course's .venv if there is one, else the Python on PATH (on the Hub: a terminal in
+# the course's grader service, where the course environment comes first on PATH).
+DRY_RUN ?=
+COURSE ?=
+INCLUDE_PENDING_MANUAL ?=
+PASSBACK_PYTHON ?= $(firstword $(wildcard $(BIN)/python) python3)
+passback:
+	@test -n "$(ASSIGNMENT)" || { echo "usage: make passback ASSIGNMENT=<id> [DRY_RUN=1] [COURSE=<id>] [INCLUDE_PENDING_MANUAL=1]"; exit 2; }
+	$(PASSBACK_PYTHON) -m course_tools.lti_passback $(ASSIGNMENT) $(if $(DRY_RUN),--dry-run,) \
+		$(if $(COURSE),--course $(COURSE),) $(if $(INCLUDE_PENDING_MANUAL),--include-pending-manual,)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
