@@ -30,7 +30,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 import yaml
 
@@ -91,6 +91,8 @@ def load_config(path: str | os.PathLike) -> dict:
         course.setdefault("target_path", cid)
         course.setdefault("landing", "notebooks/index.ipynb")
         course.setdefault("grader_port", 9801 + number)
+        course.setdefault("gid", 20000 + number)           # Kubernetes: the course's unix group id
+        course.setdefault("grader_uid", 60000 + number)    # Kubernetes: the grader account's uid
     data.setdefault("exchange", "/srv/nbgrader/exchange")
     return data
 
@@ -179,9 +181,10 @@ def make_authenticator_class():
         def get_next_url(self, user=None):
             # A link of the platform that names a page (?next=...) wins; else the course index.
             from ltiauthenticator.lti13.handlers import _deserialize_state
-            state_next = _deserialize_state(self._get_state_from_url()).get("next_url")
-            if state_next:
-                return state_next
+            state_next = _deserialize_state(self._get_state_from_url()).get("next_url") or ""
+            roots = {"", self.hub.base_url.rstrip("/"), self.base_url.rstrip("/")}
+            if urlsplit(state_next).path.rstrip("/") not in roots:
+                return state_next   # the link named a page of its own
             landing = getattr(self, "_course_landing", None)
             return landing or super().get_next_url(user)
 
@@ -347,6 +350,8 @@ def grader_services(config: dict, *, bin_dir: str, environment: dict[str, str],
             "cwd": course_home(course),
             "environment": env,
             "oauth_no_confirm": True,
+            # JupyterLab with nbgrader takes a while to start on a busy machine (JupyterHub 6: 30 s).
+            "timeout": 120,
         })
     return services
 
@@ -372,6 +377,49 @@ def grader_roles(config: dict) -> list[dict]:
         "scopes": [f"access:services!service={course['id']}"],
         "groups": [f"formgrade-{course['id']}"],
     } for course in config["courses"]]
+
+
+# ----------------------------------------------------------------------------------- Kubernetes
+# On Kubernetes every pod of the chart runs as uid 1000 by default, so the shared exchange volume
+# could not keep anyone apart. Instead each pod gets its own uid and its course groups, exactly as on
+# a single server: unix permissions on the ReadWriteMany exchange volume then hold as they do there.
+POD_UID_BASE = 100000
+
+
+def pod_uid(name: str, hub_user_id: int, config: dict) -> int:
+    """A pod's uid: the course's grader_uid for a grader account, else POD_UID_BASE + the Hub's user id.
+
+    The Hub's user id is unique and never reused while the Hub's database lives (it is on a volume
+    in Zero to JupyterHub), so no two people ever share a uid.
+    """
+    for course in config["courses"]:
+        if name == course["grader_user"]:
+            return int(course["grader_uid"])
+    return POD_UID_BASE + int(hub_user_id)
+
+
+def pod_supplemental_gids(name: str, hub_groups: set[str], config: dict) -> list[int]:
+    """The course groups' gids for a pod: learners get nbgrader-<course>; a grader account its own course's."""
+    gids = []
+    for course in config["courses"]:
+        if f"nbgrader-{course['id']}" in hub_groups or name == course["grader_user"]:
+            gids.append(int(course["gid"]))
+    return sorted(gids)
+
+
+def grader_account_roles(config: dict) -> list[dict]:
+    """Kubernetes variant of the grader services: each course's grader is a Hub user ``grader-<course>``
+    whose server the course's instructors may start and open (``/user/grader-<course>/``)."""
+    return [{
+        "name": f"formgrade-{course['id']}",
+        "description": f"Grade {course['title']}: start and open the course's grader server",
+        "scopes": [f"access:servers!user={course['grader_user']}", f"servers!user={course['grader_user']}",
+                   f"read:users!user={course['grader_user']}"],
+        "groups": [f"formgrade-{course['id']}"],
+    } for course in config["courses"]] + [{
+        "name": "techlead-grader-accounts", "description": "the courses' grader accounts",
+        "scopes": ["self"], "users": [course["grader_user"] for course in config["courses"]],
+    }]
 
 
 # ---------------------------------------------------------------------------------------- CLI

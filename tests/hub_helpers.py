@@ -391,6 +391,10 @@ class LTIHub(Hub):
             c.JupyterHub.db_url = "sqlite:///{self.env.state / 'jupyterhub.sqlite'}"
             c.JupyterHub.cookie_secret_file = {str(self.env.state / "cookie_secret")!r}
             c.JupyterHub.pid_file = {str(self.env.state / "jupyterhub.pid")!r}
+            # The test's learner edition is a local git repository owned by root: git refuses to read
+            # a repository another user owns ("dubious ownership") unless global config marks it safe.
+            # (A real course pulls over https, where this does not arise.)
+            c.Spawner.environment.update({{"GIT_CONFIG_GLOBAL": {str(self.env.base / "gitconfig-safe")!r}}})
             c.JupyterHub.services.append({{"name": {self.SERVICE!r}, "api_token": {self.token!r}}})
             c.JupyterHub.load_roles.append({{
                 "name": "cohort-admin",

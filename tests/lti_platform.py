@@ -376,7 +376,12 @@ class LTIBrowser:
 
     def xsrf_post(self, url: str, body=None, **kwargs):
         """POST with Jupyter Server's XSRF header (taken from the _xsrf cookie, as Lab does)."""
-        token = next((c.value for c in self.session.cookies if c.name == "_xsrf"), "")
+        # The server's own _xsrf cookie: the one whose path is the longest prefix of the URL's path
+        # (the Hub sets one on /hub/, each server or service on its own prefix).
+        path = urlparse(url).path
+        candidates = [c for c in self.session.cookies if c.name == "_xsrf" and path.startswith(c.path or "/")]
+        token = max(candidates, key=lambda c: len(c.path or ""), default=None)
+        token = token.value if token is not None else ""
         kwargs.setdefault("timeout", 300)
         return self.session.post(url, json=body if body is not None else {}, headers={"X-XSRFToken": token},
                                  allow_redirects=False, **kwargs)

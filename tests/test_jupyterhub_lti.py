@@ -35,6 +35,10 @@ from hub_helpers import (ROOT, CohortEnv, LTIHub, UnixUser, _run, cohort_unavail
 pytestmark = [pytest.mark.slow, pytest.mark.nbgrader]
 
 _reason = cohort_unavailable_reason()
+if not _reason:
+    for _tool in ("git", "groupadd", "gpasswd"):
+        if shutil.which(_tool) is None:
+            _reason = f"`{_tool}` is not installed (the LTI Hub test needs git, groupadd and gpasswd)"
 if _reason:
     pytestmark.append(pytest.mark.skip(reason=_reason))
 
@@ -84,6 +88,9 @@ def _make_learner_edition(base: Path) -> Path:
         _run([*git, "commit", "-q", "-m", "learner edition"])
         _run(["git", "clone", "-q", "--bare", str(work), str(repo)])
     _run(["chmod", "-R", "a+rX", repo])
+    safe = base / "gitconfig-safe"     # see LTIHub: lets learners' git read a root-owned repository
+    safe.write_text(f"[safe]\n\tdirectory = {repo}\n")
+    safe.chmod(0o644)
     return repo
 
 
@@ -153,6 +160,8 @@ class LTICohort:
         }
         self.lti_config.write_text(yaml.safe_dump(self.config, sort_keys=False))
         self.lti_config.chmod(0o644)
+        from course_tools.lti_hub import load_config
+        self.config = load_config(self.lti_config)   # with the defaults filled in (course_dir, ...)
         self.graders = [f"grader-{a}", f"grader-{b}"]
         self.groups = [f"{kind}-{c}" for c in (a, b) for kind in ("nbgrader", "formgrade")] + [f"lti{a[3:]}"]
         # The administrator's one set-up step (deploy/jupyterhub/README.md).
@@ -161,7 +170,7 @@ class LTICohort:
         self.setup_output = out.stdout
         self.hub = LTIHub(self.env, self.lti_config)
         p.redirect_uris = [f"{self.hub.url}/hub/lti13/oauth_callback"]
-        self.hub.start(timeout=120)
+        self.hub.start(timeout=360)  # two grader services start first (slow on a busy machine)
 
     def remove(self):
         names = []
@@ -226,6 +235,27 @@ def lti():
               {k: (round(m), round(c, 1)) for k, (m, c) in cohort.footprint.items()})
     finally:
         cohort.remove()
+
+
+def _measure_footprint(lti, with_kernel: _Person, without: _Person) -> None:
+    """Resident memory and CPU time of each learner's processes (for the sizing in the README)."""
+    status, _, text = lti.hub.request("POST", f"/user/{with_kernel.name}/api/kernels", {"name": "python3"})
+    kernel = json.loads(text)["id"] if status == 201 else None
+    deadline = time.monotonic() + 60
+    while kernel and time.monotonic() < deadline:   # wait until the kernel answers (idle)
+        status, _, text = lti.hub.request("GET", f"/user/{with_kernel.name}/api/kernels/{kernel}")
+        if status == 200 and json.loads(text).get("execution_state") == "idle":
+            break
+        time.sleep(1)
+    lti.footprint["learner: server + 1 idle kernel"] = uid_footprint(with_kernel.unix.uid)
+    lti.footprint["learner: server only"] = uid_footprint(without.unix.uid)
+    lti.footprint["grader service after autograde"] = uid_footprint(_Account(f"grader-{lti.course_a}").uid)
+    if kernel:
+        lti.hub.request("DELETE", f"/user/{with_kernel.name}/api/kernels/{kernel}")
+
+
+def _log_lines(lti, *needles) -> str:
+    return "\n".join(ln for ln in lti.hub.log_tail(60000).splitlines() if any(n in ln for n in needles))[-6000:]
 
 
 def _listable(path: Path) -> list[Path]:
@@ -329,7 +359,8 @@ def test_learners_submit_instructor_grades_passback_posts_scores(lti):
 
     a, key, platform = lti.course_a, lti.key, lti.platform
     right, wrong, inst = lti.people["ana"], lti.people["ben"], lti.people["inst-a"]
-    lti.hub.spawn(wrong.name, timeout=120)
+    for person in (right, wrong):
+        lti.hub.spawn(person.name, timeout=120)
     # The instructor prepares the assignment in a terminal of the grader service.
     lti.as_grader(a, [lti.env.bin / "nbgrader", "generate_assignment", lti.assignment, "--force"])
     lti.as_grader(a, [lti.env.bin / "nbgrader", "release_assignment", lti.assignment])
@@ -346,7 +377,7 @@ def test_learners_submit_instructor_grades_passback_posts_scores(lti):
 
     # The instructor opens the course's formgrader (Hub OAuth with the service) and grades.
     page = inst.browser.follow(f"{lti.hub.url}/services/{a}/formgrader/manage_assignments")
-    assert page.status_code == 200, (page.status_code, page.url, page.text[:500])
+    assert page.status_code == 200, (page.status_code, page.url, _log_lines(lti, "403", "Forbidden", "scope", "[W "))
     base = f"{lti.hub.url}/services/{a}/formgrader/api"
     r = inst.browser.xsrf_post(f"{base}/assignment/{lti.assignment}/collect")
     assert r.status_code == 200 and r.json().get("success"), r.text[:800]
@@ -354,9 +385,7 @@ def test_learners_submit_instructor_grades_passback_posts_scores(lti):
         r = inst.browser.xsrf_post(f"{base}/submission/{lti.assignment}/{person.name}/autograde")
         assert r.status_code == 200 and r.json().get("success"), r.text[:1500]
     lti.graded = True
-    for hint in ("ana", "ben", "cleo"):
-        lti.footprint[hint] = uid_footprint(lti.people[hint].unix.uid)
-    lti.footprint["grader service"] = uid_footprint(_Account(f"grader-{a}").uid)
+    _measure_footprint(lti, right, wrong)
 
     # 1. Hand-graded tasks are not marked yet: nothing is sent without the instructor's say-so.
     out = lti.passback()
@@ -431,8 +460,13 @@ def test_courses_are_isolated_for_each_unix_user(lti):
         reachable = {k: v for k, v in found.items() if v == "allowed"}
         assert not reachable, f"{person.hint} (course B) could reach: {reachable}"
     # Cleo cannot fetch from, nor submit to, course A through her server (nbgrader refuses).
+    # (nbgrader's fetch endpoint answers with the assignment list it then sees: for Cleo, nothing.)
     fetch = lti.server_action(cleo, "fetch", a)
-    assert not fetch.get("success"), fetch
+    assert fetch == {"success": True, "value": []}, fetch
+    assert not (cleo.unix.home / a / lti.assignment).exists()
+    # ...while Ana, a learner of course A, sees the assignment in the same list.
+    status, _, text = lti.hub.request("GET", f"/user/{ana.name}/assignments?course_id={a}")
+    assert status == 200 and any(x["assignment_id"] == lti.assignment for x in json.loads(text)["value"]), text[:500]
     # Even with a notebook of her own in the right place, her submission has nowhere to go.
     run_as(cleo.unix, ["/bin/sh", "-c", f"mkdir -p ~/{a}/{lti.assignment} && cp {lti.env.course}/notebooks/index.ipynb "
                        f"~/{a}/{lti.assignment}/"], env=lti.learner_env(cleo.unix))

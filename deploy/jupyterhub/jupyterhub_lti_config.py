@@ -56,8 +56,14 @@ c.JupyterHub.hub_ip = "127.0.0.1"
 _chp = os.path.join(HERE, "node_modules", ".bin", "configurable-http-proxy")
 if os.path.exists(_chp):
     c.ConfigurableHTTPProxy.command = [_chp]
-# The platform shows the Hub inside an iframe or a new tab; a new tab (the platform's
-# "open in new window" placement) avoids third-party-cookie trouble in browsers.
+# The launch ends with a cross-site form POST from the platform to /hub/lti13/oauth_callback, and
+# the Hub must see the state and nonce cookies it set at the login step on that POST. Browsers send
+# cookies on a cross-site POST only when they are SameSite=None (which requires Secure, i.e. https).
+# So behind https (uri_scheme: https in the LTI config) the Hub's cookies are SameSite=None; Secure.
+# Prefer the platform's "open in a new window" placement too: browsers that block third-party
+# cookies break launches shown inside the platform's iframe.
+if PLATFORM.get("uri_scheme") == "https" or c.JupyterHub.bind_url.startswith("https:"):
+    c.JupyterHub.tornado_settings = {"cookie_options": {"samesite": "None", "secure": True}}
 
 # --------------------------------------------------------------------------------- authentication
 c.JupyterHub.authenticator_class = make_authenticator_class()
