@@ -25,7 +25,7 @@ ROLES := learner instructor
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab test test-fast screenshots clean-notebooks nav lesson-time assignments grade item-analysis bench clean edition lite site
+.PHONY: help install lab test test-fast screenshots clean-notebooks nav lesson-time assignments grade item-analysis passback bench clean edition lite site
 
 help:
 	@echo "make lab              start JupyterLab on the course index (PORT=$(PORT)), as a learner"
@@ -38,6 +38,8 @@ help:
 	@echo "make lesson-time      estimate every lesson's minutes from its words and exercises"
 	@echo "make grade ASSIGNMENT=id [JOBS=n]  autograde all submissions in parallel"
 	@echo "make item-analysis ASSIGNMENT=id  difficulty/discrimination of a graded assignment"
+	@echo "make passback ASSIGNMENT=id [DRY_RUN=1] [COURSE=id] [INCLUDE_PENDING_MANUAL=1]"
+	@echo "                      send the assignment's scores to the learning platform (LTI AGS)"
 	@echo "make bench            print the benchmarks"
 	@echo "make edition          build the learner edition (no answer keys) into build/learner-edition/"
 	@echo "make lite             build the JupyterLite site (the course in the browser) into build/lite/"
@@ -120,6 +122,18 @@ edition: $(STAMP)
 # The course in the browser: a static JupyterLite site of the learner edition (serve build/lite/).
 lite: $(STAMP)
 	$(BIN)/python scripts/build_lite.py
+
+# Instructors: send an assignment's scores to the learning platform's grade book (LTI 1.3 AGS).
+# Runs with the course's .venv if there is one, else the Python on PATH (on the Hub: a terminal in
+# the course's grader service, where the course environment comes first on PATH).
+DRY_RUN ?=
+COURSE ?=
+INCLUDE_PENDING_MANUAL ?=
+PASSBACK_PYTHON ?= $(firstword $(wildcard $(BIN)/python) python3)
+passback:
+	@test -n "$(ASSIGNMENT)" || { echo "usage: make passback ASSIGNMENT=<id> [DRY_RUN=1] [COURSE=<id>] [INCLUDE_PENDING_MANUAL=1]"; exit 2; }
+	$(PASSBACK_PYTHON) -m course_tools.lti_passback $(ASSIGNMENT) $(if $(DRY_RUN),--dry-run,) \
+		$(if $(COURSE),--course $(COURSE),) $(if $(INCLUDE_PENDING_MANUAL),--include-pending-manual,)
 
 bench: $(STAMP)
 	$(HELPERS_PATH) $(BIN)/python benchmarks/run_all.py

@@ -6,7 +6,8 @@ c = get_config()  # noqa: F821  (provided by nbgrader/traitlets when this file i
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 # One id for the course, so the exchange and the gradebook keep its assignments apart from others.
-c.CourseDirectory.course_id = "techlead"
+# (A Hub serving several courses from copies of this directory names each one in TECHLEAD_COURSE_ID.)
+c.CourseDirectory.course_id = os.environ.get("TECHLEAD_COURSE_ID") or "techlead"
 
 # The course directory is the repository itself: source/, release/, submitted/, autograded/, feedback/
 # all live next to this file, wherever the repo is cloned (tests point this at a temporary copy).

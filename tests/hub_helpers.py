@@ -11,7 +11,9 @@
   ending any process left running as that user;
 * :func:`run_as` runs a command as one of those users, with the environment the Hub gives their server;
 * :class:`Hub` starts ``deploy/jupyterhub/jupyterhub_config.py`` (plus a test service holding an
-  admin-role API token, and free loopback ports) and talks to its REST API.
+  admin-role API token, and free loopback ports) and talks to its REST API; :class:`LTIHub` does the
+  same with ``deploy/jupyterhub/jupyterhub_lti_config.py`` (LTI 1.3 sign-on, several courses);
+* :func:`remove_unix_account` / :func:`remove_unix_group` clean up what the LTI Hub created.
 
 Nothing here touches the repository: every run works on a copy and cleans up after itself.
 """
@@ -125,7 +127,7 @@ class CohortEnv:
             _run([SYSTEM_PYTHON, "-m", "venv", self.venv])
             _run([self.bin / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "uv"])
             _run([self.bin / "uv", "pip", "install", "--quiet", "--python", self.bin / "python",
-                  str(self.course), "jupyterhub"], timeout=900)
+                  f"{self.course}[hub]"], timeout=900)
         # The course environment's system-wide Jupyter config (deployment guide, step 3).
         etc = self.venv / "etc" / "jupyter"
         shutil.copytree(self.deploy / "system", etc, dirs_exist_ok=True)
@@ -254,15 +256,7 @@ class Hub:
 
     def start(self, timeout: float = 60) -> None:
         self._write_config()
-        env = {
-            "PATH": os.pathsep.join([str(self.env.bin), "/usr/local/bin", "/usr/bin", "/bin"]),
-            "HOME": str(self.env.state), "LANG": "C.UTF-8",
-            "TECHLEAD_HUB_PASSWORD": self.password,
-            "TECHLEAD_INSTRUCTORS": ",".join(self.instructors),
-            "TECHLEAD_STUDENTS": ",".join(self.students),
-            "TECHLEAD_EXCHANGE": str(self.env.exchange),
-            "TECHLEAD_HUB_URL": self.url,
-        }
+        env = self._environment()
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen([str(self.env.bin / "jupyterhub"), "-f", str(self.config)],
                                          cwd=self.env.state, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -279,6 +273,18 @@ class Hub:
                 pass  # the proxy is not up yet, or has no route to the Hub yet (404)
             time.sleep(0.3)
         raise RuntimeError(f"the Hub did not answer within {timeout:.0f} s:\n{self.log_tail()}")
+
+    def _environment(self) -> dict[str, str]:
+        """The Hub's own environment (what an administrator would export before starting it)."""
+        return {
+            "PATH": os.pathsep.join([str(self.env.bin), "/usr/local/bin", "/usr/bin", "/bin"]),
+            "HOME": str(self.env.state), "LANG": "C.UTF-8",
+            "TECHLEAD_HUB_PASSWORD": self.password,
+            "TECHLEAD_INSTRUCTORS": ",".join(self.instructors),
+            "TECHLEAD_STUDENTS": ",".join(self.students),
+            "TECHLEAD_EXCHANGE": str(self.env.exchange),
+            "TECHLEAD_HUB_URL": self.url,
+        }
 
     def log_tail(self, chars: int = 6000) -> str:
         try:
@@ -359,3 +365,83 @@ def page_config(html: str) -> dict:
     if not match:
         raise ValueError("no jupyter-config-data in the page")
     return json.loads(match.group(1))
+
+
+# ----------------------------------------------------------------------------------------- LTI hub
+class LTIHub(Hub):
+    """``deploy/jupyterhub/jupyterhub_lti_config.py`` with an LTI config file, on free loopback ports."""
+
+    def __init__(self, env: CohortEnv, lti_config: Path):
+        super().__init__(env, [], [])
+        self.lti_config = lti_config
+
+    def _write_config(self) -> None:
+        self.config.write_text(textwrap.dedent(f"""\
+            c = get_config()
+            load_subconfig({str(self.env.deploy / "jupyterhub_lti_config.py")!r})
+            c.JupyterHub.hub_port = {self.hub_port}
+            c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{self.proxy_api_port}"
+            c.ConfigurableHTTPProxy.command = [{str(self.env.proxy_command)!r}]
+            c.ConfigurableHTTPProxy.pid_file = {str(self.env.state / "proxy.pid")!r}
+            c.JupyterHub.db_url = "sqlite:///{self.env.state / 'jupyterhub.sqlite'}"
+            c.JupyterHub.cookie_secret_file = {str(self.env.state / "cookie_secret")!r}
+            c.JupyterHub.pid_file = {str(self.env.state / "jupyterhub.pid")!r}
+            # The test's learner edition is a local git repository owned by root: git refuses to read
+            # a repository another user owns ("dubious ownership") unless global config marks it safe.
+            # (A real course pulls over https, where this does not arise.)
+            c.Spawner.environment.update({{"GIT_CONFIG_GLOBAL": {str(self.env.base / "gitconfig-safe")!r}}})
+            c.JupyterHub.services.append({{"name": {self.SERVICE!r}, "api_token": {self.token!r}}})
+            c.JupyterHub.load_roles.append({{
+                "name": "cohort-admin",
+                "scopes": ["admin:users", "admin:servers", "access:servers", "list:users", "read:users",
+                           "read:groups"],
+                "services": [{self.SERVICE!r}],
+            }})
+        """))
+        self.config.chmod(0o600)
+
+    def _environment(self) -> dict[str, str]:
+        return {
+            "PATH": os.pathsep.join([str(self.env.bin), "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]),
+            "HOME": str(self.env.state), "LANG": "C.UTF-8",
+            "TECHLEAD_LTI_CONFIG": str(self.lti_config),
+            "TECHLEAD_HUB_URL": self.url,
+        }
+
+
+def remove_unix_account(name: str) -> None:
+    """End ``name``'s processes and remove the account with its home (no error if it is gone)."""
+    try:
+        info = pwd.getpwnam(name)
+    except KeyError:
+        return
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        pids = _pids_of_uid(info.pw_uid)
+        for pid in pids:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        if pids:
+            time.sleep(1)
+    subprocess.run(["userdel", "--remove", name], capture_output=True)
+    if Path(info.pw_dir).exists():
+        shutil.rmtree(info.pw_dir, ignore_errors=True)
+
+
+def remove_unix_group(name: str) -> None:
+    subprocess.run(["groupdel", name], capture_output=True)
+
+
+def uid_footprint(uid: int) -> tuple[float, float]:
+    """(resident memory in MiB, CPU seconds so far) of every process running as ``uid``."""
+    rss_kib, ticks = 0, 0
+    for pid in _pids_of_uid(uid):
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+            rss_kib += int(re.search(r"^VmRSS:\s+(\d+)", status, re.M).group(1))
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+        except (OSError, AttributeError, IndexError, ValueError):
+            pass
+    return rss_kib / 1024, ticks / os.sysconf("SC_CLK_TCK")

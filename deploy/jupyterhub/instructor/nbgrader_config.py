@@ -22,3 +22,6 @@ c.CourseDirectory.root = COURSE_DIR
 if os.path.isfile(os.path.join(COURSE_DIR, "nbgrader_config.py")):
     load_subconfig("nbgrader_config.py", path=COURSE_DIR)  # noqa: F821
     c.CourseDirectory.root = COURSE_DIR
+# A Hub with several courses runs one grader service per course and names its course here.
+if os.environ.get("TECHLEAD_COURSE_ID"):
+    c.CourseDirectory.course_id = os.environ["TECHLEAD_COURSE_ID"]

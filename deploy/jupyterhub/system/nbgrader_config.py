@@ -9,7 +9,10 @@ import os
 c = get_config()  # noqa: F821  (provided by nbgrader when this file is loaded)
 
 # One course id for the whole cohort: the exchange keeps this course's files under techlead/.
-c.CourseDirectory.course_id = "techlead"
+# A Hub serving several courses (jupyterhub_lti_config.py) sets TECHLEAD_COURSE_ID: empty for
+# learners (their Assignments panel lists every course they belong to), the course's id for its
+# grader service.
+c.CourseDirectory.course_id = os.environ.get("TECHLEAD_COURSE_ID", "techlead")
 
 # The shared exchange: one folder every user can write to, owned by root with mode 1777 (sticky
 # bit, like /tmp: users cannot delete each other's files). Create it once:
@@ -23,3 +26,11 @@ c.Exchange.root = os.environ.get("TECHLEAD_EXCHANGE") or "/srv/nbgrader/exchange
 # files themselves must stay readable for the instructor, who is another unix user.) nbgrader's
 # default; pinned here because the course relies on it.
 c.ExchangeSubmit.add_random_string = True
+
+# Several courses in one exchange (jupyterhub_lti_config.py sets TECHLEAD_MULTI_COURSE=1): nbgrader's
+# multi-course layout, where a learner's copy of an assignment goes to ~/<course>/<assignment> so two
+# courses' assignments of the same name never collide. Each <exchange>/<course> folder belongs to
+# that course's grader account and unix group nbgrader-<course> (mode 2750), so a learner of one
+# course cannot even list another's.
+if os.environ.get("TECHLEAD_MULTI_COURSE") == "1":
+    c.Exchange.path_includes_course = True
