@@ -27,8 +27,39 @@ c.Autograde.exclude_overwriting = {
 # A cell that runs longer than this (e.g. an endless loop) is interrupted and grading goes on.
 c.Execute.timeout = 30
 
+# Autograde runs learner code in a bubblewrap sandbox with limits (course_tools/sandbox.py;
+# INSTRUCTORS.md, "Sandboxed grading"): it sees only a private copy of its submission, never the
+# course, the gradebook, other learners, home folders or the network. Opt out only knowingly:
+# TECHLEAD_UNSANDBOXED_GRADING=1 (or c.SandboxedExecute.sandbox = False). The limits:
+c.SandboxedExecute.memory_limit_mb = 2048     # "the notebook used more than 2 GB of memory"
+c.SandboxedExecute.cpu_limit_seconds = 300    # CPU time of the whole kernel
+c.SandboxedExecute.file_size_limit_mb = 64    # largest file learner code may write
+c.SandboxedExecute.output_limit_kb = 1024     # output per cell; the rest is dropped, the cell fails
+c.SandboxedExecute.notebook_timeout = 600     # all cells of a notebook together (s)
+
+# nbgrader's default pipelines, with the execute step sandboxed and the restore of deleted cells
+# fixed (course_tools/sanitize.py: nbgrader 0.9.6 fails on a deleted grade cell that follows a
+# locked cell). Preprocessors that read the executed notebook in the grader's process go right
+# after the execute step.
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "course_tools.sanitize.RestoreDeletedCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.Autograde.autograde_preprocessors = [
+    "course_tools.sandbox.SandboxedExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
 # Put back any grade or task cell a learner deleted, so a deleted test cannot score silently.
-c.OverwriteCells.add_missing_cells = True
+c.OverwriteCells.add_missing_cells = True  # also read by RestoreDeletedCells (a subclass)
 
 # Feedback must never reveal hidden tests: ScrubHiddenTestErrors reduces errors and outputs of cells
 # that held hidden tests to a plain message (tracebacks would quote the hidden lines), then
