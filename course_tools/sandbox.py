@@ -182,12 +182,44 @@ def bwrap_command(*, workdir: str, rundir: str, ro_paths, work_src: str | None =
     return cmd
 
 
+_SCHEMA_PASSES: list[str] | None = None
+
+
+def schema_passes() -> list[str]:
+    """Keys of the course's question banks that pass their schema, checked here in the grader.
+
+    The kit remembers banks that passed in a per-user cache file so that a kernel need not import
+    jsonschema (seconds, under load many) for its first ``show()``. The sandbox's home is empty, so
+    each kernel would validate again; the grader validates once and hands the kernel the result."""
+    global _SCHEMA_PASSES
+    if _SCHEMA_PASSES is None:
+        _SCHEMA_PASSES = []
+        try:
+            from exercises import banks
+            for path in banks.bank_files():
+                text = Path(path).read_text(encoding="utf-8")
+                banks.load_bank_file(path)  # raises if the bank is invalid: then no key for it
+                _SCHEMA_PASSES.append(banks._cache_key(text))
+        except Exception:  # noqa: BLE001 - no kit, or a broken bank: the kernel validates itself
+            pass
+    return _SCHEMA_PASSES
+
+
+def prepare_cache(rundir: str) -> str:
+    """The kernel's XDG_CACHE_HOME (in its private folder), holding the schema passes."""
+    cache = os.path.join(rundir, "cache")
+    os.makedirs(os.path.join(cache, "techlead-course"), exist_ok=True)
+    with open(os.path.join(cache, "techlead-course", "schema-passes.json"), "w", encoding="utf-8") as fh:
+        json.dump(schema_passes(), fh)
+    return cache
+
+
 def sandbox_env(rundir: str) -> dict[str, str]:
     home = "/tmp/home"
     env = {"PATH": os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin", "/bin"]),
            "HOME": home, "TMPDIR": "/tmp", "IPYTHONDIR": f"{home}/.ipython",
            "MPLCONFIGDIR": f"{home}/.matplotlib", "JUPYTER_RUNTIME_DIR": rundir,
-           "JUPYTER_PLATFORM_DIRS": "1", "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+           "JUPYTER_PLATFORM_DIRS": "1", "XDG_CACHE_HOME": os.path.join(rundir, "cache"), "MPLBACKEND": "module://matplotlib_inline.backend_inline",
            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
            # One malloc arena per thread would reserve 64 MB of address space each (RLIMIT_AS).
            "MALLOC_ARENA_MAX": "2"}
@@ -272,6 +304,7 @@ class SandboxKernelManager(AsyncKernelManager):
         # The kernel's working folder: a private copy bound at the submission's own path.
         self._workdir = os.path.join(self._rundir, "work")
         private_copy(cwd, self._workdir)
+        prepare_cache(self._rundir)
         self._sandbox_cwd = cwd
         kernel_cmd, kw = await super()._async_pre_start_kernel(**kw)
         read_fd, write_fd = os.pipe()
