@@ -23,7 +23,7 @@ help:
 	@echo "make test             run the whole test suite"
 	@echo "make clean-notebooks  strip outputs and execution counts from committed notebooks"
 	@echo "make nav              regenerate navigation cells, the index map and the README map"
-	@echo "make assignments      regenerate release/ from source/ with nbgrader"
+	@echo "make assignments      sync points tables, then regenerate release/ from source/ with nbgrader"
 	@echo "make grade ASSIGNMENT=id [JOBS=n]  autograde all submissions in parallel"
 	@echo "make item-analysis ASSIGNMENT=id  difficulty/discrimination of a graded assignment"
 	@echo "make bench            print the benchmarks"
@@ -55,7 +55,11 @@ clean-notebooks: $(STAMP)
 nav: $(STAMP)
 	$(BIN)/python scripts/build_nav.py
 
+# Instructors: after editing source/<id>/<id>.ipynb in JupyterLab. First the points tables, question
+# headings and data files follow the cells' points (scripts/sync_assignments.py; --check to only
+# look), then nbgrader writes release/ (the formgrader's Generate button is also safe to use).
 assignments: $(STAMP)
+	$(BIN)/python scripts/sync_assignments.py
 	$(BIN)/python scripts/generate_release.py
 
 # Instructors: autograde every collected submission of an assignment on all cores (JOBS=n to choose;

@@ -24,6 +24,23 @@ c.Autograde.exclude_overwriting = {
     for name in (sorted(os.listdir(_source)) if os.path.isdir(_source) else [])
 }
 
+# Graded widget questions are scored in the grader's own process, never in the kernel the learner's
+# code runs in (course_tools/widget_grading.py): ReadRecordedAnswers takes the submitted
+# responses.json *before* execution, ScoreWidgetAnswers scores each `grade_answer(...)` grade cell
+# *after* it, from the instructor's key, and writes the points (a fraction of the cell's own points)
+# and the feedback into the cell. The other entries are nbgrader 0.9.6's defaults, in their order.
+c.Autograde.autograde_preprocessors = [
+    "course_tools.widget_grading.ReadRecordedAnswers",
+    "nbgrader.preprocessors.Execute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "course_tools.widget_grading.ScoreWidgetAnswers",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
 # A cell that runs longer than this (e.g. an endless loop) is interrupted and grading goes on.
 c.Execute.timeout = 30
 

@@ -45,17 +45,6 @@ _LAZY = {
     "show_review": "review_session",
 }
 
-# exercise kind -> (module, class)
-KIND_CLASSES = {
-    "choice": ("choice", "Choice"),
-    "many-choice": ("choice", "ManyChoice"),
-    "classify": ("classify", "Classify"),
-    "scenario": ("scenario", "ScenarioQuestion"),
-    "reflection": ("reflection", "Reflection"),
-    "self-assessment": ("self_assessment", "SelfAssessment"),
-}
-
-
 def __getattr__(name):
     if name in _LAZY:
         module = importlib.import_module(f".{_LAZY[name]}", __name__)
@@ -71,8 +60,10 @@ def __dir__():
 
 def widget_class(kind: str):
     """The widget class for an exercise kind (``"choice"`` → :class:`Choice`, …)."""
-    module, cls = KIND_CLASSES[kind]
-    return getattr(importlib.import_module(f".{module}", __name__), cls)
+    from .kinds import KINDS
+
+    spec = KINDS[kind]
+    return getattr(importlib.import_module(f".{spec.module}", __name__), spec.widget)
 
 
 def show(exercise_id: str, graded: bool = False, *, path=None):

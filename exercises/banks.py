@@ -32,8 +32,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 BANKS_DIR = PACKAGE_DIR / "banks"
 SCHEMA_PATH = PACKAGE_DIR / "schemas" / "bank.schema.json"
 COURSE_PATH = PACKAGE_DIR / "course.yaml"
-KINDS = ("choice", "many-choice", "classify", "scenario", "reflection", "self-assessment")
-KNOWLEDGE_CHECKS = ("choice", "many-choice", "classify")
+from .kinds import KNOWLEDGE_CHECKS, NAMES as KINDS  # noqa: E402,F401  (the one registry of kinds)
 
 _extra_folders: list[Path] = []
 _file_cache: dict[Path, tuple[tuple[int, int], dict]] = {}

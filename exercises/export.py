@@ -15,7 +15,7 @@ from . import scoring
 from .store import ResponseStore, write_text_atomic
 
 PLAN_NAME = "my_development_plan"
-KNOWLEDGE_KINDS = ("choice", "many-choice", "classify")
+from .kinds import KNOWLEDGE_CHECKS as KNOWLEDGE_KINDS  # noqa: E402
 
 
 def _entry(exercise_id: str):

@@ -72,10 +72,34 @@ def now_iso() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
 
 
+INSTRUCTOR_ANSWERS = ".instructor-answers"
+
+
+def instructor_folder(folder: Path) -> Path | None:
+    """Where answers go when *folder* is an assignment's ``source/<id>/`` in an nbgrader course.
+
+    An instructor who tries the widgets in ``source/`` must never ship their answers: nbgrader's
+    *Generate* copies every file of ``source/<id>/`` into ``release/<id>/``. So those answers are
+    kept in ``<course>/.instructor-answers/<id>/`` instead (a folder nbgrader never copies).
+    """
+    folder = Path(folder)
+    if folder.parent.name == "source" and (folder.parent.parent / "nbgrader_config.py").is_file():
+        return folder.parent.parent / INSTRUCTOR_ANSWERS / folder.name
+    return None
+
+
 def default_path() -> Path:
-    """``$TECHLEAD_RESPONSES`` if set, else ``responses.json`` in the working folder."""
+    """``$TECHLEAD_RESPONSES`` if set, else ``responses.json`` in the working folder (or, in an
+    assignment's ``source/<id>/``, in ``<course>/.instructor-answers/<id>/``)."""
     env = os.environ.get(ENV_VAR, "").strip()
-    return Path(env) if env else Path.cwd() / FILENAME
+    if env:
+        return Path(env)
+    cwd = Path.cwd()
+    kept = instructor_folder(cwd)
+    if kept is not None:
+        kept.mkdir(parents=True, exist_ok=True)
+        return kept / FILENAME
+    return cwd / FILENAME
 
 
 def _empty() -> dict:

@@ -20,7 +20,8 @@ def test_per_item_feedback_and_score(workdir):
     assert "2 of 3" in w.feedback.value and "◐ Partly right" in w.feedback.value
     rec = responses(workdir)["t/s"]
     assert rec["answer"] == {"one": "team", "two": "team", "three": "both"}
-    assert rec["score"] == round(2 / 3, 4)
+    # the classify rule (informedness per category): team 1 - 1/2, technical 0, both 1 -> 0.5
+    assert rec["score"] == 0.5
 
 
 def test_all_items_must_be_sorted(workdir):
