@@ -28,10 +28,11 @@ c.Autograde.exclude_overwriting = {
 # code runs in (course_tools/widget_grading.py): ReadRecordedAnswers takes the submitted
 # responses.json *before* execution, ScoreWidgetAnswers scores each `grade_answer(...)` grade cell
 # *after* it, from the instructor's key, and writes the points (a fraction of the cell's own points)
-# and the feedback into the cell. The other entries are nbgrader 0.9.6's defaults, in their order.
+# and the feedback into the cell. The other entries are nbgrader 0.9.6's defaults, in their order
+# (Execute replaced by SandboxedExecute).
 c.Autograde.autograde_preprocessors = [
     "course_tools.widget_grading.ReadRecordedAnswers",
-    "nbgrader.preprocessors.Execute",
+    "course_tools.sandbox.SandboxedExecute",    # nbgrader's Execute, in the sandbox (below)
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "course_tools.widget_grading.ScoreWidgetAnswers",
@@ -54,24 +55,13 @@ c.SandboxedExecute.file_size_limit_mb = 64    # largest file learner code may wr
 c.SandboxedExecute.output_limit_kb = 1024     # output per cell; the rest is dropped, the cell fails
 c.SandboxedExecute.notebook_timeout = 600     # all cells of a notebook together (s)
 
-# nbgrader's default pipelines, with the execute step sandboxed and the restore of deleted cells
-# fixed (course_tools/sanitize.py: nbgrader 0.9.6 fails on a deleted grade cell that follows a
-# locked cell). Preprocessors that read the executed notebook in the grader's process go right
-# after the execute step.
+# nbgrader's default sanitize pipeline, with the restore of deleted cells fixed
+# (course_tools/sanitize.py: nbgrader 0.9.6 fails on a deleted grade cell that follows a locked cell).
 c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
     "course_tools.sanitize.RestoreDeletedCells",
-    "nbgrader.preprocessors.CheckCellMetadata",
-]
-c.Autograde.autograde_preprocessors = [
-    "course_tools.sandbox.SandboxedExecute",
-    "nbgrader.preprocessors.IgnorePattern",
-    "nbconvert.preprocessors.ClearMetadataPreprocessor",
-    "nbgrader.preprocessors.LimitOutput",
-    "nbgrader.preprocessors.SaveAutoGrades",
-    "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
