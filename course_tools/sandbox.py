@@ -374,6 +374,9 @@ class SandboxedExecute(Execute):
     sandbox_packages = List(Unicode(), ["exercises"],
                             help="Course packages the kernel may import (bound read-only).").tag(config=True)
     extra_ro_paths = List(Unicode(), [], help="More folders to bind read-only.").tag(config=True)
+    # nbclient waits this long, after a cell's reply, for the rest of its output; nbgrader's 4 s is
+    # too short on a loaded machine, and running out of it would fail the whole submission.
+    iopub_timeout = Integer(30, help="Time to wait for a cell's last output after its reply (s).").tag(config=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -428,9 +431,15 @@ class SandboxedExecute(Execute):
             return cell, resources
         self._cell_bytes = 0
         self._cell_truncated = False
-        from nbclient.exceptions import DeadKernelError
+        from nbclient.exceptions import CellTimeoutError, DeadKernelError
         try:
             return super().preprocess_cell(cell, resources, index)
+        except CellTimeoutError:
+            # The reply came but the rest of the output did not (nbclient's iopub_timeout): the cell
+            # fails, grading goes on.
+            cell.outputs = list(cell.get("outputs", [])) + [error_output(
+                "OutputTimeout", "the cell's output did not arrive in time; the cell counts as failed")]
+            return cell, resources
         except DeadKernelError:
             reason = self._death_reason()
             cell.outputs = list(cell.get("outputs", [])) + [error_output("KernelDied", reason)]
@@ -483,8 +492,23 @@ class SandboxedExecute(Execute):
             cell.outputs.append(error_output(
                 "CellFailed", f"the cell did not run successfully (the kernel replied {status!r})"))
         content = (reply or {}).get("content", {})
+        limit = self._limit_message(content.get("ename", ""), str(content.get("evalue", "")))
+        if limit:
+            cell.outputs.append(error_output(*limit))
         if content.get("ename") == "CellTimeoutError":
             await self._after_timeout(cell)
+
+    def _limit_message(self, ename: str, evalue: str) -> tuple[str, str] | None:
+        """A plain sentence for an error that a sandbox limit caused (None for any other error)."""
+        if ename == "MemoryError":
+            return ("MemoryLimitExceeded",
+                    f"the notebook used more than {self.memory_limit_mb / 1024:g} GB of memory")
+        if f"[Errno {errno.EFBIG}]" in evalue:
+            return ("FileSizeLimitExceeded", f"the notebook wrote a file larger than {self.file_size_limit_mb} MB")
+        if f"[Errno {errno.EAGAIN}]" in evalue and self.sandboxed:
+            return ("ProcessLimitExceeded",
+                    "the notebook tried to start another process, which grading does not allow")
+        return None
 
     async def _after_timeout(self, cell) -> None:
         """A cell timed out and the kernel was interrupted: if it does not answer within the grace
