@@ -435,10 +435,18 @@ class SandboxedExecute(Execute):
         try:
             return super().preprocess_cell(cell, resources, index)
         except CellTimeoutError:
-            # The reply came but the rest of the output did not (nbclient's iopub_timeout): the cell
-            # fails, grading goes on.
-            cell.outputs = list(cell.get("outputs", [])) + [error_output(
-                "OutputTimeout", "the cell's output did not arrive in time; the cell counts as failed")]
+            # The reply came but the rest of the output did not (nbclient's iopub_timeout), e.g. a
+            # cell that ran past its time limit and ignored the interrupt: the cell fails, and if
+            # the kernel does not answer any more it is stopped; grading goes on.
+            from jupyter_core.utils import run_sync
+            if run_sync(self._kernel_answers)(self.interrupt_grace):
+                note = error_output("OutputTimeout",
+                                    "the cell's output did not arrive in time; the cell counts as failed")
+            else:
+                note = error_output("TimeLimitExceeded", f"the cell ran longer than {self.timeout} s "
+                                    "(the time limit for one cell) and did not stop when interrupted")
+                self._stop_unresponsive()
+            cell.outputs = list(cell.get("outputs", [])) + [note]
             return cell, resources
         except DeadKernelError:
             reason = self._death_reason()
@@ -455,7 +463,8 @@ class SandboxedExecute(Execute):
         if code == signal.SIGXCPU:
             return f"{why}: it used more than {self.cpu_limit_seconds} s of CPU time"
         if code == signal.SIGKILL:
-            return f"{why}: it was killed (out of memory, or over the CPU time limit of {self.cpu_limit_seconds} s)"
+            return (f"{why}: it was killed (SIGKILL: by the notebook's own code, or by the system "
+                    f"for using too much memory or more than {self.cpu_limit_seconds} s of CPU time)")
         if code == signal.SIGXFSZ:
             return f"{why}: it wrote a file larger than {self.file_size_limit_mb} MB"
         if code in (signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS):
@@ -466,16 +475,22 @@ class SandboxedExecute(Execute):
         return f"{why} (it exited with status {status})"
 
     def output(self, outs, msg, display_id, cell_index):
+        """Keep at most output_limit_kb of a cell's output (in the grader, as it arrives): an
+        output flood can neither fill the grader's memory nor the gradebook's notebook."""
         content = msg.get("content", {})
         size = sum(len(v) if isinstance(v, str) else len(json.dumps(v)) for v in
                    (content.get("text"), content.get("data"), content.get("traceback")) if v)
+        budget = self.output_limit_kb * 1024 - getattr(self, "_cell_bytes", 0)
         self._cell_bytes = getattr(self, "_cell_bytes", 0) + size
-        if self._cell_bytes > self.output_limit_kb * 1024:
+        if size > budget:
             if not getattr(self, "_cell_truncated", False):
                 self._cell_truncated = True
                 self.log.warning("Cell %s produced more than %s KB of output; the rest is dropped",
                                  cell_index, self.output_limit_kb)
-            return None
+            if msg.get("msg_type") == "stream" and budget > 0 and isinstance(content.get("text"), str):
+                msg = dict(msg, content=dict(content, text=content["text"][:budget]))
+            else:
+                return None
         return super().output(outs, msg, display_id, cell_index)
 
     async def on_cell_executed(self, **kwargs):
@@ -517,12 +532,15 @@ class SandboxedExecute(Execute):
         cell.outputs.append(error_output(
             "TimeLimitExceeded", f"the cell ran longer than {timeout} s (the time limit for one cell)"))
         if not await self._kernel_answers(self.interrupt_grace):
-            self._stopped = ("not run: an earlier cell ran past the time limit and the kernel did not "
-                             "stop when interrupted")
-            try:
-                self.km.provisioner.process.kill()
-            except Exception:  # noqa: BLE001 - already gone
-                pass
+            self._stop_unresponsive()
+
+    def _stop_unresponsive(self) -> None:
+        self._stopped = ("not run: an earlier cell ran past the time limit and the kernel did not "
+                         "stop when interrupted")
+        try:
+            self.km.provisioner.process.kill()
+        except Exception:  # noqa: BLE001 - already gone
+            pass
 
     async def _kernel_answers(self, seconds: float) -> bool:
         msg_id = self.kc.kernel_info()

@@ -151,9 +151,7 @@ while True:
 '''
 
 MEMORY = '''
-hoard = []
-while True:
-    hoard.append(bytearray(50 * 2**20))
+hoard = bytearray(16 * 2**30)
 '''
 
 FORK_BOMB = '''
