@@ -34,7 +34,7 @@ def _build(root: Path, aid: str, kinds) -> dict:
     outside.mkdir()
     (outside / "home-file.txt").write_text("a file in someone's home folder")
     exchange = root / "exchange"
-    nbgrader(course, "generate_assignment", aid, "--force", exchange=exchange)
+    nbgrader(course, "generate_assignment", aid, "--force", exchange=exchange, timeout=1800)
     put_submission(course, "blank", aid, release_nb(aid))
     other = put_submission(course, "other", aid, release_nb(aid))
     (other / "notes.txt").write_text("another learner's private notes")

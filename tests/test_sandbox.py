@@ -36,7 +36,7 @@ def _widget_grade_ids(aid):
 
 
 def _class(course: Path, aid: str) -> None:
-    nbgrader(course, "generate_assignment", aid, "--force", exchange=course / "exchange")
+    nbgrader(course, "generate_assignment", aid, "--force", exchange=course / "exchange", timeout=1800)
     keys = widget_keys(source_nb(aid))
     folders = {
         "solution": put_submission(course, "solution", aid, solved(aid)),
@@ -120,7 +120,7 @@ def test_grading_stops_with_a_clear_message_when_the_sandbox_cannot_start(tmp_pa
     does the explicit opt-out then grade?"""
     aid = "a2-team-vs-tech"
     course = make_course(tmp_path / "course", [aid])
-    nbgrader(course, "generate_assignment", aid, "--force", exchange=tmp_path / "exchange")
+    nbgrader(course, "generate_assignment", aid, "--force", exchange=tmp_path / "exchange", timeout=1800)
     put_submission(course, "solution", aid, solved(aid))
     bare = env(tmp_path / "exchange")
     bare["PATH"] = str(Path(sys.executable).parent)  # the venv only: no bwrap, no prlimit
