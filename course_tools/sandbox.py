@@ -50,7 +50,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from textwrap import dedent
 
 from jupyter_client.manager import AsyncKernelManager
 from nbformat.notebooknode import NotebookNode
@@ -554,10 +553,3 @@ class SandboxedExecute(Execute):
                 return True
         return False
 
-
-def describe() -> str:
-    """One paragraph for logs and docs: what the sandbox binds, from this machine."""
-    return dedent(f"""
-        bwrap: {shutil.which('bwrap')}; read-only: {', '.join(environment_paths())};
-        opt out: {OPT_OUT_ENV}=1
-    """).strip()
