@@ -13,9 +13,10 @@ signals-tests-team         right only for the top 10% (``i >= 27``): the HARDEST
                            sharp discriminator
 q-whose-call (widget)      right for even ``i`` (unrelated to ability): the RANDOM item;           0.5
                            of the 15 wrong answers 9 pick "d" (60%), 3 "a", 3 "c"
-q-team-signals (widget)    right for ``i >= 15``; wrong: 10 × ["a","c"], 5 × ["a","b","c"]        0.5
-q-sort-decisions (widget)  all 4 right for ``i >= 22``; 3 for 11..21 (roadmap→technical);           (known)
-                           2 below 11 (also stuck-pattern→both)
+q-team-signals (widget)    right for ``i >= 15``; wrong (each scores 0 by the many-choice rule):   0.5
+                           10 × every option ticked, 5 × ["a","d"] (only wrong options)
+q-sort-decisions (widget)  all 5 right for ``i >= 22``; below, roadmap→both (the planted mistake);  (known)
+                           below 11 also stuck-pattern→both (scored by the classify rule)
 q-tlm-risk (widget)        right except ``i`` in {0, 1} who pick "a"                              0.933
 cover-task (manual)        hand-graded in the gradebook: ``round(8*i/29)/2`` of 4                 (known)
 migration-standoff-task    left ungraded (NaN, "not graded yet")                                   —
@@ -44,11 +45,14 @@ _FLIP = {"team": "technical", "technical": "team", "both": "team"}
 
 TECHNICAL_ONLY = '''
 def classify_signal(metric_name, trend):
-    """Sees the delivery metrics but never the people ones."""
+    """Sees the delivery and pipeline metrics but never the people ones."""
     if trend == "down" and metric_name == "deploy_frequency":
+        return "both"
+    if trend == "down" and metric_name == "pipeline_pass_rate":
         return "technical"
-    if trend == "up" and metric_name in {"lead_time_hours", "change_failure_rate",
-                                        "time_to_restore_hours", "build_minutes"}:
+    if trend == "up" and metric_name in {"lead_time_hours", "change_failure_rate", "time_to_restore_hours"}:
+        return "both"
+    if trend == "up" and metric_name == "build_minutes":
         return "technical"
     return "none"
 '''
@@ -57,8 +61,14 @@ def classify_signal(metric_name, trend):
     return "none"
 '''
 
-SORT_KEY = {"service-boundary": "technical", "stuck-pattern": "team", "roadmap-with-sofia": "both",
-            "retry-policy": "technical"}
+def _source_keys() -> dict:
+    from nbgrader_helpers import source_nb, widget_keys
+    return widget_keys(source_nb(AID))
+
+
+KEYS = _source_keys()  # the instructor's keys, read from the source notebook's grade_answer calls
+SORT_KEY = KEYS[Q + "q-sort-decisions"]
+SIGNALS_KEY = KEYS[Q + "q-team-signals"]
 
 
 def duties_right(i: int) -> int:
@@ -78,14 +88,14 @@ def whose_call(i: int) -> str:
 
 def team_signals(i: int) -> list[str]:
     if i >= N // 2:
-        return ["a", "c", "e"]
-    return ["a", "b", "c"] if i % 3 == 2 else ["a", "c"]
+        return sorted(SIGNALS_KEY)
+    return ["a", "d"] if i % 3 == 2 else ["a", "b", "c", "d", "e"]  # both score 0
 
 
 def sort_decisions(i: int) -> dict[str, str]:
     answer = dict(SORT_KEY)
     if i < 22:
-        answer["roadmap-with-sofia"] = "technical"
+        answer["roadmap-with-sofia"] = "both"
     if i < 11:
         answer["stuck-pattern"] = "both"
     return answer
@@ -106,6 +116,8 @@ def widget_answers_for(i: int) -> dict[str, object]:
 
 def expected_fraction(item: str, i: int) -> float:
     """What nbgrader must give learner ``i`` on ``item``, as a fraction of its points."""
+    from exercises.scoring import classify_fraction, many_choice_fraction
+
     level = signals_level(i)
     return {
         "duties-tests": duties_right(i) / 8,
@@ -113,8 +125,8 @@ def expected_fraction(item: str, i: int) -> float:
         "signals-tests-technical": float(level != "nobody"),
         "signals-tests-team": float(level == "full"),
         "q-whose-call-grade": float(whose_call(i) == "b"),
-        "q-team-signals-grade": float(team_signals(i) == ["a", "c", "e"]),
-        "q-sort-decisions-grade": sum(sort_decisions(i)[k] == v for k, v in SORT_KEY.items()) / 4,
+        "q-team-signals-grade": many_choice_fraction(team_signals(i), SIGNALS_KEY, "abcde"),
+        "q-sort-decisions-grade": classify_fraction(sort_decisions(i), SORT_KEY),
         "q-tlm-risk-grade": float(tlm_risk(i) == "c"),
         "cover-task": cover_score(i) / 4,
     }[item]
