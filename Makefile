@@ -1,5 +1,5 @@
 # Two commands for learners and maintainers:
-#   make lab    set up (once) and start JupyterLab on the course index
+#   make lab    set up (once) and start JupyterLab on the course index (the learner view)
 #   make test   set up (once) and run the whole test suite
 # Set-up is a local virtual environment in .venv, installed with uv (from PyPI) for speed.
 # It is redone only when pyproject.toml changes (the stamp file records the last install).
@@ -13,17 +13,29 @@ INDEX  := notebooks/index.ipynb
 # Open a browser only where there is a screen to show it on (macOS, or Linux with a display).
 OPEN_BROWSER ?= $(if $(or $(DISPLAY),$(WAYLAND_DISPLAY),$(filter Darwin,$(shell uname -s))),True,False)
 PYTEST_ARGS ?=
+# Test workers (pytest-xdist): "auto" is one per core. TEST_WORKERS=0 runs the suite in one process.
+TEST_WORKERS ?= auto
+XDIST := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
+# make lab ROLE=learner (default): what a learner needs (nbgrader's assignment list and validate button,
+# no formgrader, course list or create-assignment), as the JupyterHub config gives students.
+# make lab ROLE=instructor: every nbgrader tool. The settings live in lab-settings/<role>/ and are put
+# first on JUPYTER_CONFIG_PATH; nothing in the environment or your home folder is edited.
+ROLE ?= learner
+ROLES := learner instructor
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab test clean-notebooks nav assignments grade item-analysis bench clean
+.PHONY: help install lab test test-fast screenshots clean-notebooks nav lesson-time assignments grade item-analysis bench clean
 
 help:
-	@echo "make lab              start JupyterLab on the course index (PORT=$(PORT))"
-	@echo "make test             run the whole test suite"
+	@echo "make lab              start JupyterLab on the course index (PORT=$(PORT)), as a learner"
+	@echo "make lab ROLE=instructor  the same with nbgrader's instructor tools (formgrader, create assignment)"
+	@echo "make test             run the whole test suite (in parallel: TEST_WORKERS=$(TEST_WORKERS))"
+	@echo "make test-fast        the suite without the slow, browser and nbgrader-pipeline layers"
 	@echo "make clean-notebooks  strip outputs and execution counts from committed notebooks"
 	@echo "make nav              regenerate navigation cells, the index map and the README map"
 	@echo "make assignments      sync points tables, then regenerate release/ from source/ with nbgrader"
+	@echo "make lesson-time      estimate every lesson's minutes from its words and exercises"
 	@echo "make grade ASSIGNMENT=id [JOBS=n]  autograde all submissions in parallel"
 	@echo "make item-analysis ASSIGNMENT=id  difficulty/discrimination of a graded assignment"
 	@echo "make bench            print the benchmarks"
@@ -31,29 +43,42 @@ help:
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml lab-settings/overrides.json | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv>=0.4"
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -e ".[test]"
+$(STAMP): pyproject.toml uv-excludes.txt lab-settings/overrides.json | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv>=0.9"
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --excludes uv-excludes.txt -e ".[test]"
 	@mkdir -p $(VENV)/share/jupyter/lab/settings
 	cp lab-settings/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
+	@# Validate the banks once now, so a lesson's first show() finds them in the schema-pass cache
+	@# and need not import jsonschema (see exercises/banks.py). A broken bank is reported, not fatal.
+	-@$(BIN)/python -c "from exercises.banks import load_all; load_all()"
 	@touch $(STAMP)
 
 install: $(STAMP)
 
 lab: $(STAMP)
+	@test -n "$(filter $(ROLE),$(ROLES))" || { echo "ROLE must be one of: $(ROLES)"; exit 2; }
+	JUPYTER_CONFIG_PATH="$(CURDIR)/lab-settings/$(ROLE)$(if $(JUPYTER_CONFIG_PATH),:$(JUPYTER_CONFIG_PATH),)" \
 	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) \
 		--ServerApp.open_browser=$(OPEN_BROWSER) \
 		--ServerApp.root_dir="$(CURDIR)" \
 		--LabApp.default_url="/lab/tree/$(INDEX)" $(ALLOW_ROOT)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest --cov=exercises --cov-report=term-missing:skip-covered --cov-fail-under=90 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) --cov=exercises --cov-report=term-missing:skip-covered --cov-fail-under=90 $(PYTEST_ARGS)
+
+# Day-to-day: the unit tests, notebook hygiene and content checks, without the layers that start
+# servers or browsers or run the nbgrader pipeline on whole classes (make test runs those too).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest $(XDIST) -m "not slow and not browser and not nbgrader" $(PYTEST_ARGS)
 
 clean-notebooks: $(STAMP)
 	$(BIN)/python scripts/clean_notebooks.py
 
 nav: $(STAMP)
 	$(BIN)/python scripts/build_nav.py
+
+lesson-time: $(STAMP)
+	$(BIN)/python scripts/lesson_time.py
 
 # Instructors: after editing source/<id>/<id>.ipynb in JupyterLab. First the points tables, question
 # headings and data files follow the cells' points (scripts/sync_assignments.py; --check to only
@@ -75,8 +100,15 @@ item-analysis: $(STAMP)
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make item-analysis ASSIGNMENT=<id>"; exit 2; }
 	$(BIN)/python -m course_tools.item_analysis $(ASSIGNMENT)
 
+# The benchmarks and the screenshot script reuse the test helpers (tests/) and scripts/coursemap.py.
+HELPERS_PATH := PYTHONPATH="$(CURDIR)/tests:$(CURDIR)/scripts$(if $(PYTHONPATH),:$(PYTHONPATH),)"
+
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run_all.py
+	$(HELPERS_PATH) $(BIN)/python benchmarks/run_all.py
+
+# Maintainers: the README's pictures, taken in a real JupyterLab (needs Debian's chromium).
+screenshots: $(STAMP)
+	$(HELPERS_PATH) $(BIN)/python scripts/take_readme_screenshots.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .coverage htmlcov

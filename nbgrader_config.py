@@ -68,4 +68,5 @@ os.makedirs(c.Exchange.root, exist_ok=True)
 # On one machine every "student" is the same unix user as the instructor, so collecting must not
 # insist that a submission's files belong to the student who submitted them. On a multi-user server
 # (deploy/jupyterhub sets TECHLEAD_CHECK_OWNER=1 for every user server) the check stays on.
-c.CollectApp.check_owner = os.environ.get("TECHLEAD_CHECK_OWNER") == "1"
+# (ExchangeCollect is where nbgrader 0.9 reads it; CollectApp.check_owner only prints a deprecation.)
+c.ExchangeCollect.check_owner = os.environ.get("TECHLEAD_CHECK_OWNER") == "1"

@@ -107,7 +107,7 @@ def feedback_html(entry: dict, outcome, points: float, earned: float, why: str |
         parts.append(f"<p>{esc(outcome.message)}</p>")
         if problem:
             parts.append(f"<p>({esc(problem)})</p>")
-    parts.append(f"<p><strong>{esc(outcome.verdict_text)}</strong>: {earned:g} of {points:g} "
+    parts.append(f"<p><strong>{esc(outcome.verdict_text)}</strong>: {earned:.3g} of {points:g} "
                  f"point{'s' if points != 1 else ''}.</p>")
     if outcome.key_lines:
         items = "".join(f"<li>{esc(line)}</li>" for line in outcome.key_lines)
@@ -122,7 +122,7 @@ def feedback_text(entry, outcome, points, earned, why) -> str:
     lines = [entry.get("title") or entry.get("id", "")]
     lines += ([f"Your recorded answer: {'; '.join(outcome.answer_lines)}"] if outcome.answered
               else [outcome.message])
-    lines.append(f"{outcome.verdict_text}: {earned:g} of {points:g} points.")
+    lines.append(f"{outcome.verdict_text}: {earned:.3g} of {points:g} points.")
     if why:
         lines.append(f"Why: {why}")
     return "\n".join(lines)
@@ -156,7 +156,7 @@ class ScoreWidgetAnswers(NbGraderPreprocessor):
             except (BadKey, KeyError, LookupError, ValueError) as exc:
                 self._instructor_error(cell, f"{call.exercise_id}: {exc}")
                 continue
-            earned = round(outcome.fraction * points, 2)
+            earned = outcome.fraction * points  # nbgrader keeps the float; the feedback text rounds it
             cell.outputs = [
                 new_output("display_data", data={
                     "text/html": feedback_html(entry, outcome, points, earned, call.why, problem),

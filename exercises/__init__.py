@@ -9,6 +9,7 @@ In a lesson notebook::
     from exercises import show_progress, export_plan
     show_progress()                           # this lesson's progress and the whole course's
     export_plan()                             # writes my_development_plan.md / .html, shows links
+    recall("intro/why-you-are-here")          # shows what the learner wrote earlier, read-only
 
 Answers are saved to ``responses.json`` in the notebook's folder (see :mod:`exercises.store`).
 Widget classes (``Choice``, ``ManyChoice``, ``Classify``, ``ScenarioQuestion``, ``Reflection``,
@@ -22,7 +23,7 @@ from __future__ import annotations
 import importlib
 
 __all__ = [
-    "show", "show_progress", "export_plan", "show_dashboard", "show_review",
+    "show", "show_progress", "export_plan", "show_dashboard", "show_review", "recall",
     "Choice", "ManyChoice", "Classify", "ScenarioQuestion", "Reflection", "SelfAssessment", "Progress",
     "BankError", "UnknownExercise", "add_bank_folder",
 ]
@@ -43,6 +44,7 @@ _LAZY = {
     "show_progress": "progress",
     "show_dashboard": "dashboard",
     "show_review": "review_session",
+    "recall": "recall",
 }
 
 def __getattr__(name):

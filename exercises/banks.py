@@ -265,9 +265,9 @@ def _cache_add(key: str) -> None:
             return
         keys = (keys + [key])[-500:]
         f.parent.mkdir(parents=True, exist_ok=True)
-        tmp = f.with_name(f"{f.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(keys), encoding="utf-8")
-        os.replace(tmp, f)
+        from .store import write_text_atomic
+
+        write_text_atomic(f, json.dumps(keys))
     except OSError:  # a read-only home: just validate every time
         pass
 
@@ -406,6 +406,28 @@ def get_exercise(exercise_id: str) -> dict:
     return copy.deepcopy(bank["exercises"][ex_id])
 
 
-def load_course() -> dict:
-    """The course map ``exercises/course.yaml`` (title and lessons)."""
-    return _yaml_load(COURSE_PATH.read_text(encoding="utf-8"), display_path(COURSE_PATH)) or {}
+def load_course(path=None) -> dict:
+    """The course map ``exercises/course.yaml`` (title and lessons): the one loader of it."""
+    path = Path(path) if path is not None else COURSE_PATH
+    return _yaml_load(path.read_text(encoding="utf-8"), display_path(path)) or {}
+
+
+def lesson_numbers(entries) -> list[str]:
+    """Lesson numbers follow the article's sections: 1, 2, 3 ... A lesson that continues the one before
+    it keeps that number with a letter suffix: 9, 9b, 10 (course.yaml: ``part: b``, or an explicit
+    ``number: 4b``). The one numbering rule: the navigation, progress and tests all use it."""
+    import re
+
+    numbers, current = [], 0
+    for entry in entries:
+        if entry.get("number"):
+            numbers.append(str(entry["number"]))
+            current = int(re.match(r"\d+", str(entry["number"])).group(0))
+        elif entry.get("part"):
+            if not numbers:
+                raise ValueError("the first lesson cannot be a continuation ('part')")
+            numbers.append(f"{current}{entry['part']}")
+        else:
+            current += 1
+            numbers.append(str(current))
+    return numbers

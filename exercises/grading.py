@@ -164,7 +164,7 @@ def evaluate(entry: dict, record, key) -> Outcome:
         return Outcome(0.0, False, f"The recorded answer cannot be graded ({exc}), so it scores 0.",
                        [], key_lines)
     lines = describe(entry, answer, ratings=key if kind == "scenario" else None)
-    return Outcome(round(fraction, 6), True, "", lines, key_lines)
+    return Outcome(float(fraction), True, "", lines, key_lines)
 
 
 # --------------------------------------------------------------------------- in the kernel

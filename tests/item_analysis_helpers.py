@@ -15,8 +15,8 @@ q-whose-call (widget)      right for even ``i`` (unrelated to ability): the RAND
                            of the 15 wrong answers 9 pick "d" (60%), 3 "a", 3 "c"
 q-team-signals (widget)    right for ``i >= 15``; wrong (each scores 0 by the many-choice rule):   0.5
                            10 × every option ticked, 5 × ["a","d"] (only wrong options)
-q-sort-decisions (widget)  all 5 right for ``i >= 22``; below, roadmap→both (the planted mistake);  (known)
-                           below 11 also stuck-pattern→both (scored by the classify rule)
+q-sort-decisions (widget)  all 5 right for ``i >= 22``; 11..21 roadmap→both (the planted mistake:    (known)
+                           3/4 by the classify rule); below 11 also stuck-pattern→both (1/2)
 q-tlm-risk (widget)        right except ``i`` in {0, 1} who pick "a"                              0.933
 cover-task (manual)        hand-graded in the gradebook: ``round(8*i/29)/2`` of 4                 (known)
 migration-standoff-task    left ungraded (NaN, "not graded yet")                                   —
@@ -116,8 +116,6 @@ def widget_answers_for(i: int) -> dict[str, object]:
 
 def expected_fraction(item: str, i: int) -> float:
     """What nbgrader must give learner ``i`` on ``item``, as a fraction of its points."""
-    from exercises.scoring import classify_fraction, many_choice_fraction
-
     level = signals_level(i)
     return {
         "duties-tests": duties_right(i) / 8,
@@ -125,8 +123,13 @@ def expected_fraction(item: str, i: int) -> float:
         "signals-tests-technical": float(level != "nobody"),
         "signals-tests-team": float(level == "full"),
         "q-whose-call-grade": float(whose_call(i) == "b"),
-        "q-team-signals-grade": many_choice_fraction(team_signals(i), SIGNALS_KEY, "abcde"),
-        "q-sort-decisions-grade": classify_fraction(sort_decisions(i), SORT_KEY),
+        # the course's rules, worked by hand (exercises/scoring.py; INSTRUCTORS.md has the table):
+        # many-choice key b,c,e of five: b,c,e -> 1; a,d (only wrong) -> 0 - 2/2 -> 0; all five -> 1 - 1 = 0
+        "q-team-signals-grade": {("b", "c", "e"): 1.0, ("a", "d"): 0.0, ("a", "b", "c", "d", "e"): 0.0}[
+            tuple(team_signals(i))],
+        # classify, per category then averaged: roadmap->both: technical 1/2 - 0, team 1, both 1 - 1/4
+        # -> 3/4; also stuck->both: technical 1/2, team 1/2, both 1 - 2/4 -> 1/2
+        "q-sort-decisions-grade": 1.0 if i >= 22 else 0.75 if i >= 11 else 0.5,
         "q-tlm-risk-grade": float(tlm_risk(i) == "c"),
         "cover-task": cover_score(i) / 4,
     }[item]

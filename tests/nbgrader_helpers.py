@@ -8,7 +8,6 @@ whose working folder is the submission folder, exactly as a kernel would.
 """
 from __future__ import annotations
 
-import ast
 import copy
 import csv
 import json
@@ -22,11 +21,10 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from course_tools.cells import KERNELSPEC, md_cell
+from course_tools.contract import notebook_keys, split_hidden
 
-from course_tools.cells import md_cell  # noqa: E402
-from course_tools.contract import notebook_keys, split_hidden  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 ASSIGNMENTS = sorted(p.name for p in (ROOT / "source").iterdir()
                      if (p / f"{p.name}.ipynb").is_file())
@@ -76,7 +74,7 @@ def execute_in(nb, folder: Path, timeout: int = 60):
     environment nbgrader's kernels get (see :func:`env`); return it with outputs."""
     from nbclient import NotebookClient
 
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+    client = NotebookClient(nb, timeout=timeout, kernel_name=KERNELSPEC["name"], allow_errors=True,
                             resources={"metadata": {"path": str(folder)}})
     old = dict(os.environ)
     os.environ.clear()

@@ -7,6 +7,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from course_tools.cells import KERNELSPEC
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -24,7 +26,7 @@ def course_copy(dest: Path) -> Path:
 def execute(path: Path, cwd: Path | None = None, timeout: int = 120) -> nbformat.NotebookNode:
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
-        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd or path.parent)}},
+        nb, timeout=timeout, kernel_name=KERNELSPEC["name"], resources={"metadata": {"path": str(cwd or path.parent)}},
         allow_errors=True,
     )
     client.execute()

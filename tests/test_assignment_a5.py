@@ -248,7 +248,7 @@ move_leads = {"atlas-ownership-map": "technical", "atlas-backfill": "technical",
 '''  # 6 of 8 moves right (backfill and alerts wrong), a quarter point each -> 1.5 of 2
 PARTIAL_WIDGETS = {
     f"{AID}/q-cargo-model": "c",                         # right: 1
-    # key ["b", "e"]: 1 of 2 right (1/2) and 1 of 3 wrong (1/3) ticked -> 1/6 -> 0.33 of 2
+    # key ["b", "e"]: 1 of 2 right (1/2) and 1 of 3 wrong (1/3) ticked -> 1/6 -> 1/3 of 2
     f"{AID}/q-before-ken": ["b", "d"],
     # yard-nights (strain) put in calendar, relay-pricing (knowledge) in release:
     # knowledge 1/2, calendar 1 - 1/4, release 1 - 1/4, strain 0 -> mean 0.5 -> 1.0 of 2
@@ -260,10 +260,10 @@ PARTIAL_WIDGETS = {
 PARTIAL_CELLS = {
     "missing-tests": 2, "fill-tests": 2, "fill-tests-teams": 0, "halves-tests": 2,
     "halves-tests-deployments": 0, "bad-week-tests-example": 2, "bad-week-tests-edges": 0,
-    "stories-tests": 1.5, "q-cargo-model-grade": 1, "q-before-ken-grade": 0.33,
+    "stories-tests": 1.5, "q-cargo-model-grade": 1, "q-before-ken-grade": 1 / 3,
     "q-match-cause-grade": 1.0, "q-targets-grade": 0,
 }
-PARTIAL_EXPECTED = 2 + 2 + 0 + 2 + 0 + 2 + 0 + 1.5 + 1 + 0.33 + 1.0 + 0  # 11.83
+PARTIAL_EXPECTED = 2 + 2 + 0 + 2 + 0 + 2 + 0 + 1.5 + 1 + 1 / 3 + 1.0 + 0  # 11.83
 
 # Hard-coding: one right number typed in, the rest wrong; the visible tests all pass.
 HARDCODED_MISSING = '''
@@ -330,8 +330,9 @@ def test_untouched_release_gets_zero(graded):
 def test_partly_right_submission_gets_exact_partial_score(graded):
     """Does a partly right a5 submission get exactly the score each test cell promises?"""
     cells = graded["scores"]["partial"]["cells"]
-    assert {k: cells[k] for k in PARTIAL_CELLS} == PARTIAL_CELLS
-    assert score(graded, "partial") == pytest.approx(PARTIAL_EXPECTED)
+    # the grader keeps fraction x points unrounded (fractions are rounded to 6 places)
+    assert {k: cells[k] for k in PARTIAL_CELLS} == pytest.approx(PARTIAL_CELLS, abs=1e-5)
+    assert score(graded, "partial") == pytest.approx(PARTIAL_EXPECTED, abs=1e-5)
 
 
 @pytest.mark.slow

@@ -4,7 +4,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from exercises import Classify, show
-from kit_helpers import classify_entry, responses, workdir  # noqa: F401
+from kit_helpers import classify_entry, responses
 
 
 def test_per_item_feedback_and_score(workdir):

@@ -6,9 +6,10 @@ import time
 
 import pytest
 
+from course_tools.cells import KERNELSPEC
 from exercises import Reflection, show
 from exercises.reflection import Debouncer
-from kit_helpers import reflection_entry, responses, workdir  # noqa: F401
+from kit_helpers import reflection_entry, responses
 
 
 class FakeClock:
@@ -46,7 +47,7 @@ def test_debouncer_saves_at_most_once_per_interval_plus_trailing_flush():
     d = Debouncer(lambda: calls.append(clock.now), interval=2.0, clock=clock, timer=FakeTimer)
     d.trigger()                     # first keystroke: saved at once
     assert calls == [100.0]
-    for step in range(10):          # ten keystrokes within 1 s: no more saves yet
+    for _ in range(10):             # ten keystrokes within 1 s: no more saves yet
         clock.now += 0.1
         d.trigger()
     assert calls == [100.0] and len(FakeTimer.made) == 1
@@ -169,7 +170,7 @@ def test_trailing_autosave_in_a_real_kernel(tmp_path):
         "print('ok')"
     )
     nb = v4.new_notebook(cells=[v4.new_code_cell(code)])
-    NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True,
+    NotebookClient(nb, timeout=60, kernel_name=KERNELSPEC["name"], allow_errors=True,
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
     outs = nb.cells[0].outputs
     assert not [o for o in outs if o.output_type == "error"], [o.get("evalue") for o in outs]

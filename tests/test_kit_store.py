@@ -10,7 +10,7 @@ import pytest
 
 from exercises import Choice, Reflection, store
 from exercises.store import EmptyAnswer, ReadOnlyStore, ResponseStore
-from kit_helpers import choice_entry, concurrent_writer, reflection_entry, responses, workdir  # noqa: F401
+from kit_helpers import choice_entry, concurrent_writer, reflection_entry, responses
 
 
 def test_file_format_and_timestamps(workdir):

@@ -49,16 +49,34 @@ def classify_signal(metric_name, trend):
 #     team: engagement_score down -> "none" (should be "team") -> 0 of 2   => 2.0 of 5
 PARTIAL_WIDGETS = {
     f"{AID}/q-whose-call": "b",                        # right: 1
-    # 2 of the 3 right options, no wrong one: informedness 2/3 - 0 -> 1.33 of 2
+    # 2 of the 3 right options, no wrong one: informedness 2/3 - 0 -> 4/3 of 2
     f"{AID}/q-team-signals": ["b", "c"],  # key ["b", "c", "e"]
-    # 4 of 5 items; roadmap-with-sofia (technical) put in "both": technical 1/2 - 0/3 = 0.5,
-    # team 2/2 - 0/3 = 1, both 1/1 - 1/4 = 0.75 -> mean 0.75 -> 1.5 of 2
+    # 4 of 5 items; roadmap-with-sofia (technical) put in "both": technical 1/2 - 0/3 = 1/2,
+    # team 2/2 - 0/3 = 1, both 1/1 - 1/4 = 3/4 -> mean 3/4 -> 3/2 of 2
     f"{AID}/q-sort-decisions": {"service-boundary": "technical", "stuck-pattern": "team",
                                 "roadmap-with-sofia": "both", "billing-handover": "both",
                                 "oncall-rota": "team"},
     # q-tlm-risk: never answered: 0
 }
-PARTIAL_EXPECTED = 3.0 + 2.0 + 1.0 + 1.33 + 1.5
+PARTIAL_EXPECTED = 3.0 + 2.0 + 1.0 + 4 / 3 + 3 / 2
+# Every widget answer wrong: choice 0; many-choice with only wrong options ticked 0 - 2/2 -> 0;
+# classify with every item in a wrong category 0.
+WRONG_WIDGETS = {
+    f"{AID}/q-whose-call": "a",
+    f"{AID}/q-team-signals": ["a", "d"],
+    f"{AID}/q-sort-decisions": {"service-boundary": "team", "stuck-pattern": "technical",
+                                "roadmap-with-sofia": "team", "billing-handover": "technical",
+                                "oncall-rota": "both"},
+    f"{AID}/q-tlm-risk": "d",
+}
+# What a learner who never read the question can do: tick every option, sort every item into one
+# category. Both earn 0 by the stated rules (INSTRUCTORS.md), not the 3/5 and 2/5 a naive count gives.
+CONTENT_BLIND_WIDGETS = {
+    f"{AID}/q-team-signals": ["a", "b", "c", "d", "e"],
+    f"{AID}/q-sort-decisions": {"service-boundary": "technical", "stuck-pattern": "technical",
+                                "roadmap-with-sofia": "technical", "billing-handover": "technical",
+                                "oncall-rota": "technical"},
+}
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +98,8 @@ def graded(tmp_path_factory):
 
     add("solution", solved(AID), keys)
     add("untouched", release_nb(AID))
+    add("wrong-widgets", solved(AID), WRONG_WIDGETS)
+    add("content-blind", solved(AID), CONTENT_BLIND_WIDGETS)
     partial = set_answer(solved(AID), "duties-answer", PARTIAL_DUTIES)
     add("partial", set_answer(partial, "signals-answer", PARTIAL_SIGNALS), PARTIAL_WIDGETS)
     # Tampering: a test cell deleted, a locked test emptied (to hide a wrong answer), the
@@ -161,10 +181,20 @@ def test_partly_right_submission_gets_exact_partial_score(graded):
     assert cells["signals-tests-technical"] == 2
     assert cells["signals-tests-team"] == 0
     assert cells["q-whose-call-grade"] == 1
-    assert cells["q-team-signals-grade"] == 1.33   # partial credit by the many-choice rule
-    assert cells["q-sort-decisions-grade"] == 1.5   # partial credit by the classify rule
+    assert cells["q-team-signals-grade"] == pytest.approx(4 / 3)    # partial credit: the many-choice rule
+    assert cells["q-sort-decisions-grade"] == pytest.approx(3 / 2)   # partial credit: the classify rule
     assert cells["q-tlm-risk-grade"] == 0          # never recorded
     assert score(graded, "partial") == pytest.approx(PARTIAL_EXPECTED)
+
+
+def test_wrong_and_content_blind_widget_answers_score_zero(graded):
+    """Do wrong widget answers, ticking every option and one category for everything all score 0,
+    while the same learners' code answers keep their points?"""
+    for student in ("wrong-widgets", "content-blind"):
+        cells = graded["scores"][student]["cells"]
+        for q in ("q-whose-call", "q-team-signals", "q-sort-decisions", "q-tlm-risk"):
+            assert cells[f"{q}-grade"] == 0, (student, q)
+        assert score(graded, student) == FULL - 6
 
 
 def test_widget_answers_in_responses_json_are_graded(graded):
@@ -296,7 +326,7 @@ def test_feedback_says_which_hidden_test_cells_failed(graded):
     assert "The tests in this cell passed" in html
     assert "ran without errors" not in html
     assert "Partly right: some of the checks in this cell passed" in html  # duties-tests, 3 of 4
-    assert f"Score: {PARTIAL_EXPECTED:g} / 23.0" in html  # the scores are all still shown
+    assert f"Score: {round(PARTIAL_EXPECTED, 2):g} / 23.0" in html  # the scores are all still shown
     assert "Score: 3.0 / 4.0" in html  # partial credit survives the scrubbing
 
 

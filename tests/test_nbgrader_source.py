@@ -9,6 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from course_tools.cells import KERNELSPEC
 from nbgrader_helpers import (
     ASSIGNMENTS, ROOT, auto_points, copy_data_files, env, execute_in, manual_points, meta, record_answers, source_nb,
     widget_keys,
@@ -17,7 +18,6 @@ from nbgrader_helpers import (
 pytestmark = pytest.mark.nbgrader
 
 SCHEMA3_KEYS = {"grade", "grade_id", "locked", "schema_version", "solution", "task"}
-KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
 def test_at_least_four_assignments():
