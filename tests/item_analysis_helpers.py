@@ -13,10 +13,10 @@ signals-tests-team         right only for the top 10% (``i >= 27``): the HARDEST
                            sharp discriminator
 q-whose-call (widget)      right for even ``i`` (unrelated to ability): the RANDOM item;           0.5
                            of the 15 wrong answers 9 pick "d" (60%), 3 "a", 3 "c"
-q-team-signals (widget)    right for ``i >= 15``; partly: 10 × ["a","c"] (2/3), 5 × ["a","b","c"]  (known)
-                           (2/3 - 1/2 = 1/6), by the many-choice rule
-q-sort-decisions (widget)  all 4 right for ``i >= 22``; 3 for 11..21 (roadmap→technical: 1/2 by    (known)
-                           the classify rule); 2 below 11 (also stuck-pattern→both: 1/6)
+q-team-signals (widget)    right for ``i >= 15``; wrong (each scores 0 by the many-choice rule):   0.5
+                           10 × every option ticked, 5 × ["a","d"] (only wrong options)
+q-sort-decisions (widget)  all 5 right for ``i >= 22``; 11..21 roadmap→both (the planted mistake:    (known)
+                           3/4 by the classify rule); below 11 also stuck-pattern→both (1/2)
 q-tlm-risk (widget)        right except ``i`` in {0, 1} who pick "a"                              0.933
 cover-task (manual)        hand-graded in the gradebook: ``round(8*i/29)/2`` of 4                 (known)
 migration-standoff-task    left ungraded (NaN, "not graded yet")                                   —
@@ -45,11 +45,14 @@ _FLIP = {"team": "technical", "technical": "team", "both": "team"}
 
 TECHNICAL_ONLY = '''
 def classify_signal(metric_name, trend):
-    """Sees the delivery metrics but never the people ones."""
+    """Sees the delivery and pipeline metrics but never the people ones."""
     if trend == "down" and metric_name == "deploy_frequency":
+        return "both"
+    if trend == "down" and metric_name == "pipeline_pass_rate":
         return "technical"
-    if trend == "up" and metric_name in {"lead_time_hours", "change_failure_rate",
-                                        "time_to_restore_hours", "build_minutes"}:
+    if trend == "up" and metric_name in {"lead_time_hours", "change_failure_rate", "time_to_restore_hours"}:
+        return "both"
+    if trend == "up" and metric_name == "build_minutes":
         return "technical"
     return "none"
 '''
@@ -58,8 +61,14 @@ def classify_signal(metric_name, trend):
     return "none"
 '''
 
-SORT_KEY = {"service-boundary": "technical", "stuck-pattern": "team", "roadmap-with-sofia": "both",
-            "retry-policy": "technical"}
+def _source_keys() -> dict:
+    from nbgrader_helpers import source_nb, widget_keys
+    return widget_keys(source_nb(AID))
+
+
+KEYS = _source_keys()  # the instructor's keys, read from the source notebook's grade_answer calls
+SORT_KEY = KEYS[Q + "q-sort-decisions"]
+SIGNALS_KEY = KEYS[Q + "q-team-signals"]
 
 
 def duties_right(i: int) -> int:
@@ -79,14 +88,14 @@ def whose_call(i: int) -> str:
 
 def team_signals(i: int) -> list[str]:
     if i >= N // 2:
-        return ["a", "c", "e"]
-    return ["a", "b", "c"] if i % 3 == 2 else ["a", "c"]
+        return sorted(SIGNALS_KEY)
+    return ["a", "d"] if i % 3 == 2 else ["a", "b", "c", "d", "e"]  # both score 0
 
 
 def sort_decisions(i: int) -> dict[str, str]:
     answer = dict(SORT_KEY)
     if i < 22:
-        answer["roadmap-with-sofia"] = "technical"
+        answer["roadmap-with-sofia"] = "both"
     if i < 11:
         answer["stuck-pattern"] = "both"
     return answer
@@ -115,12 +124,12 @@ def expected_fraction(item: str, i: int) -> float:
         "signals-tests-team": float(level == "full"),
         "q-whose-call-grade": float(whose_call(i) == "b"),
         # the course's rules, worked by hand (exercises/scoring.py; INSTRUCTORS.md has the table):
-        # many-choice key a,c,e of five: a,c -> 2/3 - 0; a,b,c -> 2/3 - 1/2
-        "q-team-signals-grade": {("a", "c", "e"): 1.0, ("a", "c"): 2 / 3, ("a", "b", "c"): 1 / 6}[
+        # many-choice key b,c,e of five: b,c,e -> 1; a,d (only wrong) -> 0 - 2/2 -> 0; all five -> 1 - 1 = 0
+        "q-team-signals-grade": {("b", "c", "e"): 1.0, ("a", "d"): 0.0, ("a", "b", "c", "d", "e"): 0.0}[
             tuple(team_signals(i))],
-        # classify, per category then averaged: roadmap->technical: technical 1 - 1/2, team 1, both 0;
-        # also stuck->both: technical 1/2, team 0, both 0 - 1/3 -> 0
-        "q-sort-decisions-grade": 1.0 if i >= 22 else 0.5 if i >= 11 else 1 / 6,
+        # classify, per category then averaged: roadmap->both: technical 1/2 - 0, team 1, both 1 - 1/4
+        # -> 3/4; also stuck->both: technical 1/2, team 1/2, both 1 - 2/4 -> 1/2
+        "q-sort-decisions-grade": 1.0 if i >= 22 else 0.75 if i >= 11 else 0.5,
         "q-tlm-risk-grade": float(tlm_risk(i) == "c"),
         "cover-task": cover_score(i) / 4,
     }[item]

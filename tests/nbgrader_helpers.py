@@ -207,7 +207,11 @@ def add_markdown(nb, text: str, cell_id: str = "learner-note"):
 
 def record_answers(answers_by_folder: dict[Path, dict[str, object]]) -> None:
     """Record graded-mode widget answers by driving the real widgets, one folder after another
-    in one Python process whose working folder is the submission folder (as a kernel's is)."""
+    in one Python process whose working folder is the submission folder (as a kernel's is).
+
+    A scenario's answer is its path (a list of action keys, chosen one step at a time); given its
+    key (``{situation: {action: rating}}``, as :func:`widget_keys` returns it) the best path is taken.
+    """
     jobs = {str(folder): answers for folder, answers in answers_by_folder.items() if answers}
     if not jobs:
         return
@@ -220,6 +224,18 @@ def record_answers(answers_by_folder: dict[Path, dict[str, object]]) -> None:
             os.chdir(folder)
             for exercise_id, answer in answers.items():
                 widget = show(exercise_id, graded=True)
+                if widget.kind == "scenario":
+                    if isinstance(answer, dict):  # a key {situation: {action: rating}}: walk the best path
+                        path, sit = [], widget.walk.start
+                        while sit:
+                            best = next(k for k, r in answer[sit].items() if r == "best")
+                            path.append(best)
+                            sit = widget.walk.action(sit, best).get("next")
+                        answer = path
+                    for key in answer:  # press Choose at each step, as a learner does
+                        assert widget.choose(key), (exercise_id, key)
+                    assert widget.walk.keys == list(answer) and widget.walk.ended, exercise_id
+                    continue
                 widget.answer = answer
                 widget.check_button.click()
                 assert "recorded" in widget.feedback.value.lower(), (exercise_id, widget.feedback.value)

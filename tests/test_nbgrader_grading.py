@@ -34,40 +34,48 @@ atlas_duties = {
 '''  # 6 of 8 right -> 3.0 of 4
 PARTIAL_SIGNALS = '''
 def classify_signal(metric_name, trend):
-    # Right for the delivery metrics; treats every people metric as "higher is worse".
-    better_up = {"deploy_frequency"}
+    # Right for the delivery and pipeline metrics; treats every people metric as "higher is worse".
+    better_up = {"deploy_frequency", "pipeline_pass_rate"}
+    dora = {"deploy_frequency", "lead_time_hours", "change_failure_rate", "time_to_restore_hours"}
     people = {"skipped_one_on_ones", "engagement_score", "regretted_leavers", "overtime_hours"}
     worse = (trend == "down") if metric_name in better_up else (trend == "up")
     if not worse:
         return "none"
-    return "team" if metric_name in people else "technical"
-'''  # shape: engagement_score up -> "team" (should be "none") -> 0 of 1; technical 2 of 2;
+    if metric_name in people:
+        return "team"
+    return "both" if metric_name in dora else "technical"
+'''  # shape: engagement_score up -> "team" (should be "none") -> 0 of 1; technical (DORA "both",
+#     pipeline "technical") 2 of 2;
 #     team: engagement_score down -> "none" (should be "team") -> 0 of 2   => 2.0 of 5
 PARTIAL_WIDGETS = {
     f"{AID}/q-whose-call": "b",                        # right: 1
     # 2 of the 3 right options, no wrong one: informedness 2/3 - 0 -> 4/3 of 2
-    f"{AID}/q-team-signals": ["a", "c"],
-    # 3 of 4 items, the "both" item put in "team": technical 1, team 1 - 1/3, both 0 -> 5/9 -> 10/9 of 2
+    f"{AID}/q-team-signals": ["b", "c"],  # key ["b", "c", "e"]
+    # 4 of 5 items; roadmap-with-sofia (technical) put in "both": technical 1/2 - 0/3 = 1/2,
+    # team 2/2 - 0/3 = 1, both 1/1 - 1/4 = 3/4 -> mean 3/4 -> 3/2 of 2
     f"{AID}/q-sort-decisions": {"service-boundary": "technical", "stuck-pattern": "team",
-                                "roadmap-with-sofia": "team", "retry-policy": "technical"},
+                                "roadmap-with-sofia": "both", "billing-handover": "both",
+                                "oncall-rota": "team"},
     # q-tlm-risk: never answered: 0
 }
-PARTIAL_EXPECTED = 3.0 + 2.0 + 1.0 + 4 / 3 + 10 / 9
-# Every widget answer wrong: choice 0; many-choice with only wrong options ticked 0 - 1/2 -> 0;
+PARTIAL_EXPECTED = 3.0 + 2.0 + 1.0 + 4 / 3 + 3 / 2
+# Every widget answer wrong: choice 0; many-choice with only wrong options ticked 0 - 2/2 -> 0;
 # classify with every item in a wrong category 0.
 WRONG_WIDGETS = {
     f"{AID}/q-whose-call": "a",
-    f"{AID}/q-team-signals": ["b", "d"],
+    f"{AID}/q-team-signals": ["a", "d"],
     f"{AID}/q-sort-decisions": {"service-boundary": "team", "stuck-pattern": "technical",
-                                "roadmap-with-sofia": "team", "retry-policy": "both"},
+                                "roadmap-with-sofia": "team", "billing-handover": "technical",
+                                "oncall-rota": "both"},
     f"{AID}/q-tlm-risk": "d",
 }
 # What a learner who never read the question can do: tick every option, sort every item into one
-# category. Both earn 0 by the stated rules (INSTRUCTORS.md), not the 3/5 and 2/4 a naive count gives.
+# category. Both earn 0 by the stated rules (INSTRUCTORS.md), not the 3/5 and 2/5 a naive count gives.
 CONTENT_BLIND_WIDGETS = {
     f"{AID}/q-team-signals": ["a", "b", "c", "d", "e"],
     f"{AID}/q-sort-decisions": {"service-boundary": "technical", "stuck-pattern": "technical",
-                                "roadmap-with-sofia": "technical", "retry-policy": "technical"},
+                                "roadmap-with-sofia": "technical", "billing-handover": "technical",
+                                "oncall-rota": "technical"},
 }
 
 
@@ -174,7 +182,7 @@ def test_partly_right_submission_gets_exact_partial_score(graded):
     assert cells["signals-tests-team"] == 0
     assert cells["q-whose-call-grade"] == 1
     assert cells["q-team-signals-grade"] == pytest.approx(4 / 3)    # partial credit: the many-choice rule
-    assert cells["q-sort-decisions-grade"] == pytest.approx(10 / 9)  # partial credit: the classify rule
+    assert cells["q-sort-decisions-grade"] == pytest.approx(3 / 2)   # partial credit: the classify rule
     assert cells["q-tlm-risk-grade"] == 0          # never recorded
     assert score(graded, "partial") == pytest.approx(PARTIAL_EXPECTED)
 

@@ -27,17 +27,23 @@ atlas_duties = {
 '''  # 3.0 of 4
 BEN_SIGNALS = '''
 def classify_signal(metric_name, trend):
+    dora = {"deploy_frequency", "lead_time_hours", "change_failure_rate", "time_to_restore_hours"}
     people = {"skipped_one_on_ones", "engagement_score", "regretted_leavers", "overtime_hours"}
-    worse = (trend == "down") if metric_name == "deploy_frequency" else (trend == "up")
+    worse = (trend == "down") if metric_name in {"deploy_frequency", "pipeline_pass_rate"} else (trend == "up")
     if not worse:
         return "none"
-    return "team" if metric_name in people else "technical"
-'''  # 2.0 of 5
+    if metric_name in people:
+        return "team"
+    return "both" if metric_name in dora else "technical"
+'''  # people metrics all "higher is worse": shape 0 of 1, delivery/pipeline 2 of 2, team 0 of 2 -> 2.0 of 5
 BEN_WIDGETS = {
     f"{AID}/q-whose-call": "b",
-    f"{AID}/q-team-signals": ["a", "c"],
+    # key ["b", "c", "e"]: 1/3 of the right ones, 1/2 of the wrong ones -> 0
+    f"{AID}/q-team-signals": ["a", "b"],
+    # roadmap-with-sofia (technical) put in "both": (1/2 + 1 + 3/4) / 3 = 3/4 -> 1.5 of 2
     f"{AID}/q-sort-decisions": {"service-boundary": "technical", "stuck-pattern": "team",
-                                "roadmap-with-sofia": "team", "retry-policy": "technical"},
+                                "roadmap-with-sofia": "both", "billing-handover": "both",
+                                "oncall-rota": "team"},
 }  # 1 + 0 + 1.5
 
 
