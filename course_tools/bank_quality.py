@@ -48,9 +48,9 @@ Win and chance, per item
 * single answer (``choice``, scenario step): *win* = the expected share of picks that hit the key;
   *chance* = (number of right options) / (number of options), the win rate of a blind random pick.
 * ``many-choice`` ("the cue means right", option by option): a cue strategy marks as right every option
-  whose cue is strictly above the item's median (``first``/``last``: the one option at that place);
-  (``shortest``: strictly below); *win* = the share of marked options that are right; *chance* = the item's base rate (right options
-  / options). When no option is above the median (all tie) the strategy has no signal: win = chance.
+  whose cue is strictly above the item's median (``shortest``: strictly below; ``first``/``last``: the
+  one option at that place); *win* = the share of marked options that are right; *chance* = the item's
+  base rate (right options / options). When no option is above the median (all tie) the strategy has no signal: win = chance.
 
 Per bank and over the course, *win_rate* and *chance* are the means over the items, and
 ``excess = win_rate - chance``. A strategy **fails** when ``excess > MARGIN`` (0.10, "chance + 10
