@@ -25,9 +25,6 @@ KNOWN_OVER_TIME_UNTIL_MERGE = [
     "04_team_vs_technical_leadership",
     "05_key_qualities",
     "06_why_it_matters",
-    # lessons 7-12 leave this list as content-b rewrites them
-    "11_challenges_and_solutions",
-    "11b_challenges_continued",
 ]
 
 LESSONS = lesson_time.lessons()
