@@ -16,13 +16,6 @@ from course_tools import bank_quality as bq
 # Banks still failing because their owner has not rewritten them yet. ONE list: the lead empties it
 # when merging the content branches (an entry that passes again is reported as XPASS, not an error).
 KNOWN_FAILURES = {
-    "developing-skills": "lesson 7 bank, rewritten on branch content-b",
-    "experience": "lesson 8 bank, rewritten on branch content-b",
-    "strategies": "lesson 9 bank, rewritten on branch content-b",
-    "tech-in-business": "lesson 10 bank, rewritten on branch content-b",
-    "challenges": "lesson 11 bank, rewritten on branch content-b",
-    "conclusion": "lesson 12 bank, rewritten on branch content-b",
-    "demo": "the kit's demo bank, not a lesson's; rewrite with the lessons' banks",
 }
 
 CONTRACT = importlib.util.find_spec("course_tools.contract") is not None

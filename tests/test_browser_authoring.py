@@ -45,9 +45,15 @@ def _add_cell(page, source: str, markdown: bool = False) -> None:
     page.keyboard.press("Escape")
 
 
+NEW_CELLS = 5
+
+
 def _set_nbgrader_cell(page, index: int, kind: str, grade_id: str | None = None, points: int | None = None):
-    """In the Create Assignment panel, give cell *index* its nbgrader type, id and points."""
-    widget = page.locator(".nbgrader-CellWidget").nth(index)
+    """In the Create Assignment panel, give new cell *index* (0 = the first one added) its nbgrader
+    type, id and points."""
+    # the panel lists a widget per cell; the new cells are the notebook's last ones, so count from the end
+    widgets = page.locator(".nbgrader-CellWidget")
+    widget = widgets.nth(widgets.count() - NEW_CELLS + index)
     widget.scroll_into_view_if_needed()
     widget.locator(".nbgrader-CellType select").select_option(kind)
     if grade_id is not None:
@@ -83,11 +89,12 @@ def test_instructor_adds_a_widget_question_and_a_task_in_lab_and_nbgrader_grades
     # nbgrader's Create Assignment panel, in the right sidebar
     page.locator(".jp-SideBar.jp-mod-right .lm-TabBar-tab[data-id='nbgrader-create_assignemnt'],"
                  " .jp-SideBar.jp-mod-right .lm-TabBar-tab[title*='Create Assignment']").first.click()
-    expect(page.locator(".nbgrader-CellWidget").nth(n + 4)).to_be_visible()
-    _set_nbgrader_cell(page, n, "readonly", "b5-prompt")
-    _set_nbgrader_cell(page, n + 1, "readonly", "b5-widget")
-    _set_nbgrader_cell(page, n + 2, "tests", "b5-grade", 2)
-    _set_nbgrader_cell(page, n + 3, "task", "c3-task", 3)
+    expect(page.locator(".nbgrader-CellWidget").last).to_be_visible()
+    assert page.locator(".nbgrader-CellWidget").count() >= NEW_CELLS
+    _set_nbgrader_cell(page, 0, "readonly", "b5-prompt")
+    _set_nbgrader_cell(page, 1, "readonly", "b5-widget")
+    _set_nbgrader_cell(page, 2, "tests", "b5-grade", 2)
+    _set_nbgrader_cell(page, 3, "task", "c3-task", 3)
     page.screenshot(path=str(SCREENSHOTS / "create-assignment.png"))
     page.keyboard.press("Control+s")
     page.wait_for_function(

@@ -39,11 +39,11 @@ def test_plan_files_hold_reflections_ratings_paths_and_scores(workdir):
     assert md.startswith("# My development plan")
     assert "I spent Tuesday on <design> & Thursday coaching Leo — “both” 漢字" in md
     assert "| Coaching | 2 | 4 | +2 |" in md
-    assert "Pair with Leo" in md and "◐ Acceptable" in md and "What happened" in md
+    assert "Sit with Leo" in md and "◐ Acceptable" in md and "What happened" in md
     assert "| Whose call is it? | choice | 100% |" in md and "| A graded question | choice | recorded |" in md
     assert "mean practice score: 100%" in md
     assert "&lt;design&gt; &amp; Thursday" in page and "<design>" not in page  # escaped
-    assert "<table>" in page and "+2" in page and "Pair with Leo" in page
+    assert "<table>" in page and "+2" in page and "Sit with Leo" in page
     assert isinstance(out, widgets.HTML)
     assert "<a href='my_development_plan.html' download" in out.value
     assert "my_development_plan.md" in out.value
