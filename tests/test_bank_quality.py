@@ -23,11 +23,6 @@ KNOWN_FAILURES = {
     "challenges": "lesson 11 bank, rewritten on branch content-b",
     "conclusion": "lesson 12 bank, rewritten on branch content-b",
     "demo": "the kit's demo bank, not a lesson's; rewrite with the lessons' banks",
-    "a1-foundations": "graded assignment bank (lead): keys in source/a1-foundations hidden tests",
-    "a2-team-vs-tech": "graded assignment bank (lead): keys in source/a2-team-vs-tech hidden tests",
-    "a3-growth": "graded assignment bank (lead): keys in source/a3-growth hidden tests",
-    "a4-challenges": "graded assignment bank (lead): keys in source/a4-challenges hidden tests",
-    "a5-data-driven": "graded assignment bank (lead): keys in source/a5-data-driven hidden tests",
     "(course)": "the course-wide rate passes only when every bank above passes",
 }
 
