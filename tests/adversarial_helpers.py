@@ -98,7 +98,7 @@ WRITE_GRADEBOOK = '''
 import sqlite3
 for path in [{course!r} + "/gradebook.db"]:
     try:
-        con = sqlite3.connect(path)
+        con = sqlite3.connect("file:" + path + "?mode=rw", uri=True)  # the real one, never a new file
         con.execute("UPDATE grade SET manual_score = 100")
         con.commit()
         print("GRADEBOOK WRITTEN")

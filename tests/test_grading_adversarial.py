@@ -22,7 +22,7 @@ from adversarial_helpers import (ATTACKS, SECRET_ENV, SECRET_VALUE, attack, outp
 from nbgrader_helpers import (ASSIGNMENTS, env, gradebook_scores, make_course, nbgrader,
                               put_submission, read_nb, release_nb)
 
-pytestmark = [pytest.mark.nbgrader, pytest.mark.slow,
+pytestmark = [pytest.mark.nbgrader, pytest.mark.slow, pytest.mark.timeout(3600),
               pytest.mark.skipif(sys.platform != "linux", reason="the grading sandbox is Linux-only")]
 
 TIMEOUT = 10  # seconds per cell: the endless loops and floods cost little

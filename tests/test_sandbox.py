@@ -17,7 +17,7 @@ from nbgrader_helpers import (cell_by_id, delete_cell, env, gradebook_scores, ma
                               nbgrader, put_submission, record_answers, release_nb, set_answer,
                               solved, source_nb, widget_keys)
 
-pytestmark = [pytest.mark.nbgrader, pytest.mark.slow,
+pytestmark = [pytest.mark.nbgrader, pytest.mark.slow, pytest.mark.timeout(3600),
               pytest.mark.skipif(sys.platform != "linux", reason="the grading sandbox is Linux-only")]
 
 OPT_OUT = "TECHLEAD_UNSANDBOXED_GRADING"
