@@ -87,12 +87,13 @@ def xdist_group_for(item) -> str | None:
     return None
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items):
-    """Give every test that needs one its xdist group (before xdist reads the marks)."""
-    for item in items:
-        if item.get_closest_marker("xdist_group"):
-            continue
-        group = xdist_group_for(item)
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
+def pytest_itemcollected(item):
+    """Give every test that needs one its xdist group as it is collected, before pytest-xdist reads the
+    marks in its pytest_collection_modifyitems and appends ``@<group>`` to the test id."""
+    if item.get_closest_marker("xdist_group"):
+        return
+    group = xdist_group_for(item)
+    if group:
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
