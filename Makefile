@@ -84,6 +84,12 @@ edition: $(STAMP)
 lite: $(STAMP)
 	$(BIN)/python scripts/build_lite.py
 
+# The course website: every lesson as a page with its outputs (open build/site/index.html).
+# SITE_ARGS="--hub-url https://hub.example.edu" adds nbgitpuller links to a JupyterHub.
+SITE_ARGS ?=
+site: $(STAMP)
+	$(BIN)/python scripts/build_site.py $(SITE_ARGS)
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
