@@ -135,6 +135,12 @@ passback:
 	$(PASSBACK_PYTHON) -m course_tools.lti_passback $(ASSIGNMENT) $(if $(DRY_RUN),--dry-run,) \
 		$(if $(COURSE),--course $(COURSE),) $(if $(INCLUDE_PENDING_MANUAL),--include-pending-manual,)
 
+# The course website: every lesson as a page with its outputs (open build/site/index.html).
+# SITE_ARGS="--hub-url https://hub.example.edu" adds nbgitpuller links to a JupyterHub.
+SITE_ARGS ?=
+site: $(STAMP)
+	$(BIN)/python scripts/build_site.py $(SITE_ARGS)
+
 bench: $(STAMP)
 	$(HELPERS_PATH) $(BIN)/python benchmarks/run_all.py
 

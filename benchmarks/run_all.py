@@ -8,7 +8,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BENCHMARKS = ["bench_import.py", "bench_lessons.py", "bench_parallel_grade.py", "bench_sandbox.py",
-              "bench_browser.py"]
+              "bench_browser.py", "bench_editions.py"]
 
 
 def main() -> int:

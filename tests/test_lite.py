@@ -24,7 +24,7 @@ import build_lite  # noqa: E402
 from coursemap import load_course  # noqa: E402
 
 pytest.register_assert_rewrite("browser_helpers")
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]  # builds run for minutes on a busy machine
 
 LESSON = "notebooks/02_what_is_technical_leadership.ipynb"  # knowledge checks, no pandas
 
