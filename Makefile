@@ -1,5 +1,5 @@
 # Two commands for learners and maintainers:
-#   make lab    set up (once) and start JupyterLab on the course index
+#   make lab    set up (once) and start JupyterLab on the course index (the learner view)
 #   make test   set up (once) and run the whole test suite
 # Set-up is a local virtual environment in .venv, installed with uv (from PyPI) for speed.
 # It is redone only when pyproject.toml changes (the stamp file records the last install).
@@ -13,43 +13,73 @@ INDEX  := notebooks/index.ipynb
 # Open a browser only where there is a screen to show it on (macOS, or Linux with a display).
 OPEN_BROWSER ?= $(if $(or $(DISPLAY),$(WAYLAND_DISPLAY),$(filter Darwin,$(shell uname -s))),True,False)
 PYTEST_ARGS ?=
+# Test workers (pytest-xdist): "auto" is one per core. TEST_WORKERS=0 runs the suite in one process.
+TEST_WORKERS ?= auto
+XDIST := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
+# make lab ROLE=learner (default): what a learner needs (nbgrader's assignment list and validate button,
+# no formgrader, course list or create-assignment), as the JupyterHub config gives students.
+# make lab ROLE=instructor: every nbgrader tool. The settings live in lab-settings/<role>/ and are put
+# first on JUPYTER_CONFIG_PATH; nothing in the environment or your home folder is edited.
+ROLE ?= learner
+ROLES := learner instructor
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab test clean-notebooks nav assignments grade item-analysis passback bench clean
+.PHONY: help install lab test test-fast screenshots clean-notebooks nav lesson-time assignments grade item-analysis passback bench clean edition lite site
 
 help:
-	@echo "make lab              start JupyterLab on the course index (PORT=$(PORT))"
-	@echo "make test             run the whole test suite"
+	@echo "make lab              start JupyterLab on the course index (PORT=$(PORT)), as a learner"
+	@echo "make lab ROLE=instructor  the same with nbgrader's instructor tools (formgrader, create assignment)"
+	@echo "make test             run the whole test suite (in parallel: TEST_WORKERS=$(TEST_WORKERS))"
+	@echo "make test-fast        the suite without the slow, browser and nbgrader-pipeline layers"
 	@echo "make clean-notebooks  strip outputs and execution counts from committed notebooks"
 	@echo "make nav              regenerate navigation cells, the index map and the README map"
-	@echo "make assignments      regenerate release/ from source/ with nbgrader"
+	@echo "make assignments      sync points tables, then regenerate release/ from source/ with nbgrader"
+	@echo "make lesson-time      estimate every lesson's minutes from its words and exercises"
 	@echo "make grade ASSIGNMENT=id [JOBS=n]  autograde all submissions in parallel"
 	@echo "make item-analysis ASSIGNMENT=id  difficulty/discrimination of a graded assignment"
 	@echo "make passback ASSIGNMENT=id [DRY_RUN=1] [COURSE=id] [INCLUDE_PENDING_MANUAL=1]"
 	@echo "                      send the assignment's scores to the learning platform (LTI AGS)"
 	@echo "make bench            print the benchmarks"
+	@echo "make edition          build the learner edition (no answer keys) into build/learner-edition/"
+	@echo "make lite             build the JupyterLite site (the course in the browser) into build/lite/"
+	@echo "make site             build the course website into build/site/"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml lab-settings/overrides.json | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv>=0.4"
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -e ".[test]"
+SERVER_CONFIG := lab-settings/jupyter_server_config.json
+
+$(STAMP): pyproject.toml uv-excludes.txt lab-settings/overrides.json $(SERVER_CONFIG) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv>=0.9"
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --excludes uv-excludes.txt -e ".[test,lite,site]"
 	@mkdir -p $(VENV)/share/jupyter/lab/settings
 	cp lab-settings/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
+	@# Jupyter Server: lessons are saved without widget outputs (exercises/jupyter_hooks.py)
+	@mkdir -p $(VENV)/etc/jupyter
+	cp $(SERVER_CONFIG) $(VENV)/etc/jupyter/jupyter_server_config.json
+	@# Validate the banks once now, so a lesson's first show() finds them in the schema-pass cache
+	@# and need not import jsonschema (see exercises/banks.py). A broken bank is reported, not fatal.
+	-@$(BIN)/python -c "from exercises.banks import load_all; load_all()"
 	@touch $(STAMP)
 
 install: $(STAMP)
 
 lab: $(STAMP)
+	@test -n "$(filter $(ROLE),$(ROLES))" || { echo "ROLE must be one of: $(ROLES)"; exit 2; }
+	JUPYTER_CONFIG_PATH="$(CURDIR)/lab-settings/$(ROLE)$(if $(JUPYTER_CONFIG_PATH),:$(JUPYTER_CONFIG_PATH),)" \
 	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) \
 		--ServerApp.open_browser=$(OPEN_BROWSER) \
 		--ServerApp.root_dir="$(CURDIR)" \
 		--LabApp.default_url="/lab/tree/$(INDEX)" $(ALLOW_ROOT)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest --cov=exercises --cov-report=term-missing:skip-covered --cov-fail-under=90 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) --cov=exercises --cov-report=term-missing:skip-covered --cov-fail-under=90 $(PYTEST_ARGS)
+
+# Day-to-day: the unit tests, notebook hygiene and content checks, without the layers that start
+# servers or browsers or run the nbgrader pipeline on whole classes (make test runs those too).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest $(XDIST) -m "not slow and not browser and not nbgrader" $(PYTEST_ARGS)
 
 clean-notebooks: $(STAMP)
 	$(BIN)/python scripts/clean_notebooks.py
@@ -57,7 +87,14 @@ clean-notebooks: $(STAMP)
 nav: $(STAMP)
 	$(BIN)/python scripts/build_nav.py
 
+lesson-time: $(STAMP)
+	$(BIN)/python scripts/lesson_time.py
+
+# Instructors: after editing source/<id>/<id>.ipynb in JupyterLab. First the points tables, question
+# headings and data files follow the cells' points (scripts/sync_assignments.py; --check to only
+# look), then nbgrader writes release/ (the formgrader's Generate button is also safe to use).
 assignments: $(STAMP)
+	$(BIN)/python scripts/sync_assignments.py
 	$(BIN)/python scripts/generate_release.py
 
 # Instructors: autograde every collected submission of an assignment on all cores (JOBS=n to choose;
@@ -73,6 +110,19 @@ item-analysis: $(STAMP)
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make item-analysis ASSIGNMENT=<id>"; exit 2; }
 	$(BIN)/python -m course_tools.item_analysis $(ASSIGNMENT)
 
+# The benchmarks and the screenshot script reuse the test helpers (tests/) and scripts/coursemap.py.
+HELPERS_PATH := PYTHONPATH="$(CURDIR)/tests:$(CURDIR)/scripts$(if $(PYTHONPATH),:$(PYTHONPATH),)"
+
+# The learner edition: lessons, release/, the exercise package and data, no keys (leak-scanned).
+# EDITION_ARGS="--commit" records it on the branch learner-edition; "--push origin" also pushes it.
+EDITION_ARGS ?=
+edition: $(STAMP)
+	$(BIN)/python scripts/build_learner_edition.py $(EDITION_ARGS)
+
+# The course in the browser: a static JupyterLite site of the learner edition (serve build/lite/).
+lite: $(STAMP)
+	$(BIN)/python scripts/build_lite.py
+
 # Instructors: send an assignment's scores to the learning platform's grade book (LTI 1.3 AGS).
 # Runs with the course's .venv if there is one, else the Python on PATH (on the Hub: a terminal in
 # the course's grader service, where the course environment comes first on PATH).
@@ -86,7 +136,11 @@ passback:
 		$(if $(COURSE),--course $(COURSE),) $(if $(INCLUDE_PENDING_MANUAL),--include-pending-manual,)
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run_all.py
+	$(HELPERS_PATH) $(BIN)/python benchmarks/run_all.py
+
+# Maintainers: the README's pictures, taken in a real JupyterLab (needs Debian's chromium).
+screenshots: $(STAMP)
+	$(HELPERS_PATH) $(BIN)/python scripts/take_readme_screenshots.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .coverage htmlcov

@@ -25,11 +25,49 @@ c.Autograde.exclude_overwriting = {
     for name in (sorted(os.listdir(_source)) if os.path.isdir(_source) else [])
 }
 
+# Graded widget questions are scored in the grader's own process, never in the kernel the learner's
+# code runs in (course_tools/widget_grading.py): ReadRecordedAnswers takes the submitted
+# responses.json *before* execution, ScoreWidgetAnswers scores each `grade_answer(...)` grade cell
+# *after* it, from the instructor's key, and writes the points (a fraction of the cell's own points)
+# and the feedback into the cell. The other entries are nbgrader 0.9.6's defaults, in their order
+# (Execute replaced by SandboxedExecute).
+c.Autograde.autograde_preprocessors = [
+    "course_tools.widget_grading.ReadRecordedAnswers",
+    "course_tools.sandbox.SandboxedExecute",    # nbgrader's Execute, in the sandbox (below)
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "course_tools.widget_grading.ScoreWidgetAnswers",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
 # A cell that runs longer than this (e.g. an endless loop) is interrupted and grading goes on.
 c.Execute.timeout = 30
 
+# Autograde runs learner code in a bubblewrap sandbox with limits (course_tools/sandbox.py;
+# INSTRUCTORS.md, "Sandboxed grading"): it sees only a private copy of its submission, never the
+# course, the gradebook, other learners, home folders or the network. Opt out only knowingly:
+# TECHLEAD_UNSANDBOXED_GRADING=1 (or c.SandboxedExecute.sandbox = False). The limits:
+c.SandboxedExecute.memory_limit_mb = 2048     # "the notebook used more than 2 GB of memory"
+c.SandboxedExecute.cpu_limit_seconds = 300    # CPU time of the whole kernel
+c.SandboxedExecute.file_size_limit_mb = 64    # largest file learner code may write
+c.SandboxedExecute.output_limit_kb = 1024     # output per cell; the rest is dropped, the cell fails
+c.SandboxedExecute.notebook_timeout = 600     # all cells of a notebook together (s)
+
+# nbgrader's default sanitize pipeline, with the restore of deleted cells fixed
+# (course_tools/sanitize.py: nbgrader 0.9.6 fails on a deleted grade cell that follows a locked cell).
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "course_tools.sanitize.RestoreDeletedCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
 # Put back any grade or task cell a learner deleted, so a deleted test cannot score silently.
-c.OverwriteCells.add_missing_cells = True
+c.OverwriteCells.add_missing_cells = True  # also read by RestoreDeletedCells (a subclass)
 
 # Feedback must never reveal hidden tests: ScrubHiddenTestErrors reduces errors and outputs of cells
 # that held hidden tests to a plain message (tracebacks would quote the hidden lines), then
@@ -52,4 +90,5 @@ os.makedirs(c.Exchange.root, exist_ok=True)
 # On one machine every "student" is the same unix user as the instructor, so collecting must not
 # insist that a submission's files belong to the student who submitted them. On a multi-user server
 # (deploy/jupyterhub sets TECHLEAD_CHECK_OWNER=1 for every user server) the check stays on.
-c.CollectApp.check_owner = os.environ.get("TECHLEAD_CHECK_OWNER") == "1"
+# (ExchangeCollect is where nbgrader 0.9 reads it; CollectApp.check_owner only prints a deprecation.)
+c.ExchangeCollect.check_owner = os.environ.get("TECHLEAD_CHECK_OWNER") == "1"

@@ -6,7 +6,7 @@ from a temporary copy of the course, exactly as the tests do. The baseline is th
 notebooks (one empty code cell each), run the same way, so kernel start-up cost cancels out.
 Target: the course at most 2x the empty notebooks. Printed, not asserted.
 
-    python benchmarks/bench_lessons.py
+    make bench    (or: PYTHONPATH=tests:scripts .venv/bin/python benchmarks/bench_lessons.py)
 """
 from __future__ import annotations
 
@@ -17,11 +17,10 @@ from pathlib import Path
 
 import nbformat
 
+from coursemap import load_course  # scripts/ and tests/ are on PYTHONPATH (make bench sets it)
+from notebook_runner import course_copy, error_outputs, execute
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT / "scripts"))
-from coursemap import load_course  # noqa: E402
-from notebook_runner import course_copy, error_outputs, execute  # noqa: E402
 
 TARGET = 2.0
 

@@ -14,7 +14,7 @@ nbgrader pays its ~3 s start-up once; each worker pays it once too, in parallel.
 available where this was written, so figures for more cores are an expectation, not a measurement:
 run this script with --jobs on a bigger machine to see.
 
-    python benchmarks/bench_parallel_grade.py [--students 60] [--jobs N]
+    make bench    (or: PYTHONPATH=tests .venv/bin/python benchmarks/bench_parallel_grade.py [--students 60] [--jobs N])
 """
 from __future__ import annotations
 
@@ -26,12 +26,12 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-from nbgrader_helpers import (make_course, nbgrader, put_submission, record_answers, release_nb,  # noqa: E402
+from nbgrader_helpers import (make_course, nbgrader, put_submission, record_answers, release_nb,  # tests/ (PYTHONPATH)
                               set_answer, solved, source_nb, widget_keys)
 
-from course_tools import parallel_grade as pg  # noqa: E402
+from course_tools import parallel_grade as pg
+
+ROOT = Path(__file__).resolve().parents[1]
 
 AID = "a2-team-vs-tech"
 

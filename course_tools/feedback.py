@@ -16,7 +16,12 @@ outputs with one plain stream message:
   exception names in ``explain_exceptions`` (our own, whose messages are written for learners, e.g.
   ``NoAnswerRecorded``: "no answer recorded in responses.json …"), whose message is kept when it
   quotes nothing from the hidden region;
-* a cell without an error gets ``✔ The tests in this cell ran without errors.``
+* a cell without an error gets ``✔ The tests in this cell passed.``, or, when it returned partial
+  credit (a number below the cell's points), ``◐ Partly right: some of the checks in this cell
+  passed.``;
+* a graded widget question keeps the feedback block the grader wrote
+  (:mod:`course_tools.widget_grading`: the question, the recorded answer, the points, the key and
+  why), and nothing else.
 
 Scores are not touched: ``GetGrades`` reads them from the gradebook, not from the outputs, so the
 feedback still shows each cell's points (including partial credit).
@@ -29,6 +34,9 @@ from nbconvert.preprocessors import Preprocessor
 from nbformat.v4 import new_output
 from traitlets import Bool, List, Unicode
 
+from .contract import has_hidden_region, is_grade_cell, split_hidden
+from .widget_grading import is_widget_feedback
+
 
 class ScrubHiddenTestErrors(Preprocessor):
     """Reduce the outputs of test cells that held hidden tests to a plain pass/fail message."""
@@ -36,9 +44,6 @@ class ScrubHiddenTestErrors(Preprocessor):
     # nbconvert preprocessors are off unless enabled; listing this one in
     # GenerateFeedback.preprocessors means it should run.
     enabled = Bool(True).tag(config=True)
-
-    begin_hidden = Unicode("BEGIN HIDDEN TESTS", help="Marker that opens a hidden-test region.").tag(config=True)
-    end_hidden = Unicode("END HIDDEN TESTS", help="Marker that closes a hidden-test region.").tag(config=True)
 
     failed_message = Unicode(
         "✘ A test in this cell did not pass ({ename}). Check your answer above.",
@@ -51,8 +56,13 @@ class ScrubHiddenTestErrors(Preprocessor):
     ).tag(config=True)
 
     passed_message = Unicode(
-        "✔ The tests in this cell ran without errors.",
-        help="Shown instead of the outputs of a cell that ran without an error.",
+        "✔ The tests in this cell passed.",
+        help="Shown instead of the outputs of a cell that ran without an error and earned full points.",
+    ).tag(config=True)
+
+    partial_message = Unicode(
+        "◐ Partly right: some of the checks in this cell passed (see the points).",
+        help="Shown for a cell without an error whose result gave partial credit.",
     ).tag(config=True)
 
     explain_exceptions = List(
@@ -64,29 +74,26 @@ class ScrubHiddenTestErrors(Preprocessor):
     max_message_chars = 300
 
     def _is_hidden_test_cell(self, cell) -> bool:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        return (
-            cell.get("cell_type") == "code"
-            and bool(meta.get("grade"))
-            and not meta.get("solution")
-            and self.begin_hidden in cell.get("source", "")
-        )
+        return is_grade_cell(cell) and has_hidden_region(cell.get("source", ""))
 
     def _hidden_lines(self, source: str) -> list[str]:
-        lines, inside = [], False
-        for line in source.splitlines():
-            if self.begin_hidden in line:
-                inside = True
-            elif self.end_hidden in line:
-                inside = False
-            elif inside and line.strip():
-                lines.append(line.strip())
-        return lines
+        return [line.strip() for line in split_hidden(source)[1] if line.strip()]
+
+    @staticmethod
+    def _partial(cell) -> bool:
+        points = float(cell.get("metadata", {}).get("nbgrader", {}).get("points", 0) or 0)
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "execute_result":
+                try:
+                    return float(str(out.get("data", {}).get("text/plain", "")).strip()) < points
+                except ValueError:
+                    return False
+        return False
 
     def _message(self, cell) -> str:
         errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
         if not errors:
-            return self.passed_message
+            return self.partial_message if self._partial(cell) else self.passed_message
         ename = str(errors[0].get("ename") or "Error")
         # A class name only: never anything that could quote code.
         ename = "".join(ch for ch in ename if ch.isalnum() or ch in "._")[:80] or "Error"
@@ -99,6 +106,11 @@ class ScrubHiddenTestErrors(Preprocessor):
 
     def preprocess_cell(self, cell, resources, index):
         if self._is_hidden_test_cell(cell):
+            widget = [o for o in cell.get("outputs", []) if is_widget_feedback(o)
+                      and o.get("output_type") == "display_data"]
+            if widget:
+                cell.outputs = widget
+                return cell, resources
             message = self._message(cell)
             cell.outputs = [new_output("stream", name="stdout", text=message + "\n")]
         return cell, resources

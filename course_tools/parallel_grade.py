@@ -39,10 +39,11 @@ import os
 import queue
 import sqlite3
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from exercises.store import write_text_atomic
 
 LOCK_RETRIES = 3
 BUSY_TIMEOUT_S = 60
@@ -102,10 +103,7 @@ def read_ledger(course_dir: Path, assignment: str) -> dict:
 def write_ledger(course_dir: Path, assignment: str, ledger: dict) -> None:
     path = ledger_path(course_dir, assignment)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".ledger-", suffix=".json")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(ledger, fh, indent=1, sort_keys=True)
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(ledger, indent=1, sort_keys=True))
 
 
 # --- gradebook --------------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ IGNORED_DIRS = {".ipynb_checkpoints", "__pycache__"}
 @dataclass
 class Finding:
     student: str
-    status: str            # "ok" | "renamed" | "needs attention"
+    status: str            # "ok" | "renamed" | "would rename" (a dry run) | "needs attention"
     detail: str = ""
 
     def __str__(self) -> str:
@@ -60,8 +60,7 @@ def check_submission(folder: Path, expected: set[str], *, fix: bool = True) -> F
         src, dest = folder / extra[0], folder / missing[0]
         if fix:
             src.rename(dest)
-        verb = "renamed" if fix else "would rename"
-        return Finding(student, "renamed", f"{verb} {extra[0]!r} to {missing[0]!r}")
+        return Finding(student, "renamed" if fix else "would rename", f"{extra[0]!r} to {missing[0]!r}")
     if extra:
         return Finding(student, "needs attention",
                        f"missing {', '.join(missing)}; cannot tell which of {', '.join(extra)} it is")

@@ -9,6 +9,7 @@ In a lesson notebook::
     from exercises import show_progress, export_plan
     show_progress()                           # this lesson's progress and the whole course's
     export_plan()                             # writes my_development_plan.md / .html, shows links
+    recall("intro/why-you-are-here")          # shows what the learner wrote earlier, read-only
 
 Answers are saved to ``responses.json`` in the notebook's folder (see :mod:`exercises.store`).
 Widget classes (``Choice``, ``ManyChoice``, ``Classify``, ``ScenarioQuestion``, ``Reflection``,
@@ -22,7 +23,7 @@ from __future__ import annotations
 import importlib
 
 __all__ = [
-    "show", "show_progress", "export_plan", "show_dashboard", "show_review",
+    "show", "show_progress", "export_plan", "show_dashboard", "show_review", "recall", "start_lesson",
     "Choice", "ManyChoice", "Classify", "ScenarioQuestion", "Reflection", "SelfAssessment", "Progress",
     "BankError", "UnknownExercise", "add_bank_folder",
 ]
@@ -43,18 +44,9 @@ _LAZY = {
     "show_progress": "progress",
     "show_dashboard": "dashboard",
     "show_review": "review_session",
+    "recall": "recall",
+    "start_lesson": "lesson",
 }
-
-# exercise kind -> (module, class)
-KIND_CLASSES = {
-    "choice": ("choice", "Choice"),
-    "many-choice": ("choice", "ManyChoice"),
-    "classify": ("classify", "Classify"),
-    "scenario": ("scenario", "ScenarioQuestion"),
-    "reflection": ("reflection", "Reflection"),
-    "self-assessment": ("self_assessment", "SelfAssessment"),
-}
-
 
 def __getattr__(name):
     if name in _LAZY:
@@ -71,8 +63,10 @@ def __dir__():
 
 def widget_class(kind: str):
     """The widget class for an exercise kind (``"choice"`` → :class:`Choice`, …)."""
-    module, cls = KIND_CLASSES[kind]
-    return getattr(importlib.import_module(f".{module}", __name__), cls)
+    from .kinds import KINDS
+
+    spec = KINDS[kind]
+    return getattr(importlib.import_module(f".{spec.module}", __name__), spec.widget)
 
 
 def show(exercise_id: str, graded: bool = False, *, path=None):

@@ -32,8 +32,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 BANKS_DIR = PACKAGE_DIR / "banks"
 SCHEMA_PATH = PACKAGE_DIR / "schemas" / "bank.schema.json"
 COURSE_PATH = PACKAGE_DIR / "course.yaml"
-KINDS = ("choice", "many-choice", "classify", "scenario", "reflection", "self-assessment")
-KNOWLEDGE_CHECKS = ("choice", "many-choice", "classify")
+from .kinds import KNOWLEDGE_CHECKS, NAMES as KINDS  # noqa: E402,F401  (the one registry of kinds)
 
 _extra_folders: list[Path] = []
 _file_cache: dict[Path, tuple[tuple[int, int], dict]] = {}
@@ -266,9 +265,9 @@ def _cache_add(key: str) -> None:
             return
         keys = (keys + [key])[-500:]
         f.parent.mkdir(parents=True, exist_ok=True)
-        tmp = f.with_name(f"{f.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(keys), encoding="utf-8")
-        os.replace(tmp, f)
+        from .store import write_text_atomic
+
+        write_text_atomic(f, json.dumps(keys))
     except OSError:  # a read-only home: just validate every time
         pass
 
@@ -317,6 +316,40 @@ def _yaml_load(text: str, shown: str):
         raise BankError(shown, f"not valid YAML: {exc}") from None
 
 
+# ----------------------------------------------------------------- banks compiled to JSON
+# Where PyYAML and jsonschema cannot be installed (the JupyterLite edition runs in Pyodide, offline),
+# the build compiles each YAML file to a ``.json`` file beside it (:func:`compile_json`), after
+# validating it. The JSON is used only while it was compiled from exactly the YAML text next to it
+# (its SHA-256 is recorded), so an edited bank is never shadowed by a stale copy.
+
+def _sha256(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _compiled(path: Path, text: str):
+    """The data compiled from *text* (the YAML at *path*), or None when there is no matching JSON."""
+    try:
+        doc = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+        return doc["data"] if doc.get("compiled_from_sha256") == _sha256(text) else None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def compile_json(path) -> Path:
+    """Validate a bank (or course.yaml) and write its compiled ``.json`` beside it; return that path."""
+    path = Path(path).resolve()
+    text = path.read_text(encoding="utf-8")
+    data = _yaml_load(text, display_path(path))
+    if path != COURSE_PATH.resolve() and path.name != COURSE_PATH.name:
+        validate_bank(data, path)
+    out = path.with_suffix(".json")
+    out.write_text(json.dumps({"compiled_from_sha256": _sha256(text), "data": data}, ensure_ascii=False),
+                   encoding="utf-8")
+    return out
+
+
 def load_bank_file(path) -> dict:
     """Parse and validate one bank file (cached until the file changes)."""
     path = Path(path).resolve()
@@ -328,10 +361,14 @@ def load_bank_file(path) -> dict:
             return hit[1]
     shown = display_path(path)
     text = path.read_text(encoding="utf-8")
-    data = _yaml_load(text, shown)
-    key = _cache_key(text)
-    validate_bank(data, path, schema_passed=_cache_has(key))
-    _cache_add(key)
+    data = _compiled(path, text)
+    if data is not None:  # validated when it was compiled; the semantic checks still run
+        validate_bank(data, path, schema_passed=True)
+    else:
+        data = _yaml_load(text, shown)
+        key = _cache_key(text)
+        validate_bank(data, path, schema_passed=_cache_has(key))
+        _cache_add(key)
     bank = {"bank": data["bank"], "title": data["title"], "description": data.get("description", ""),
             "path": str(path), "exercises": {}}
     for ex in data["exercises"]:
@@ -407,6 +444,30 @@ def get_exercise(exercise_id: str) -> dict:
     return copy.deepcopy(bank["exercises"][ex_id])
 
 
-def load_course() -> dict:
-    """The course map ``exercises/course.yaml`` (title and lessons)."""
-    return _yaml_load(COURSE_PATH.read_text(encoding="utf-8"), display_path(COURSE_PATH)) or {}
+def load_course(path=None) -> dict:
+    """The course map ``exercises/course.yaml`` (title and lessons): the one loader of it."""
+    path = Path(path) if path is not None else COURSE_PATH
+    text = path.read_text(encoding="utf-8")
+    data = _compiled(path, text)  # JupyterLite: the build compiled it to JSON (no PyYAML there)
+    return (data if data is not None else _yaml_load(text, display_path(path))) or {}
+
+
+def lesson_numbers(entries) -> list[str]:
+    """Lesson numbers follow the article's sections: 1, 2, 3 ... A lesson that continues the one before
+    it keeps that number with a letter suffix: 9, 9b, 10 (course.yaml: ``part: b``, or an explicit
+    ``number: 4b``). The one numbering rule: the navigation, progress and tests all use it."""
+    import re
+
+    numbers, current = [], 0
+    for entry in entries:
+        if entry.get("number"):
+            numbers.append(str(entry["number"]))
+            current = int(re.match(r"\d+", str(entry["number"])).group(0))
+        elif entry.get("part"):
+            if not numbers:
+                raise ValueError("the first lesson cannot be a continuation ('part')")
+            numbers.append(f"{current}{entry['part']}")
+        else:
+            current += 1
+            numbers.append(str(current))
+    return numbers

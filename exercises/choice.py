@@ -64,6 +64,7 @@ class Choice(ExerciseBase):
     def _changed(self, _change=None):
         if not self._restoring:
             self.feedback.value = ""
+            self._answer_changed()   # "✎ Not saved yet" until Check saves this pick
 
     # ------------------------------------------------------------------ logic
     def _score(self, answer):

@@ -75,6 +75,7 @@ class Classify(ExerciseBase):
         self.feedback.value = ""
         for fb in self.item_feedback.values():
             fb.value = ""
+        self._answer_changed()   # "✎ Not saved yet" until Check saves this sorting
 
     def _restore(self) -> None:
         rec = self.record

@@ -12,7 +12,7 @@ from .charts import img_html
 from .progress import course_lessons, find_notebooks_dir, is_answered
 from .store import ResponseStore
 
-CHECK_KINDS = ("choice", "many-choice", "classify")
+from .kinds import KNOWLEDGE_CHECKS as CHECK_KINDS  # noqa: E402
 COLUMNS = ["lesson", "title", "exercises", "answered", "checks", "checks_answered", "check_score_pct"]
 
 

@@ -15,7 +15,14 @@ from . import scoring
 from .store import ResponseStore, write_text_atomic
 
 PLAN_NAME = "my_development_plan"
-KNOWLEDGE_KINDS = ("choice", "many-choice", "classify")
+from .kinds import KNOWLEDGE_CHECKS as KNOWLEDGE_KINDS  # noqa: E402
+# The course's three linked reflections, shown first in the plan as one story: where the learner started
+# (lesson 1), the learning plan they made (lesson 7) and the development plan that builds on both (lesson 12).
+JOURNEY = (
+    ("Where I started (lesson 1)", "intro/why-you-are-here"),
+    ("My 90-day learning plan (lesson 7)", "developing-skills/my-learning-plan"),
+    ("My development plan (lesson 12)", "conclusion/development-plan"),
+)
 
 
 def _entry(exercise_id: str):
@@ -42,11 +49,21 @@ def _order(ids) -> list[str]:
 def plan_data(records: dict) -> dict:
     """Everything the plan shows, gathered from saved records and the banks' texts."""
     reflections, assessments, scenarios, checks = [], [], [], []
+    journey_ids = {ex_id for _, ex_id in JOURNEY}
+    journey = []
+    for label, ex_id in JOURNEY:
+        rec = records.get(ex_id) or {}
+        if isinstance(rec.get("answer"), str) and rec["answer"].strip():
+            entry = _entry(ex_id) or {}
+            journey.append({"id": ex_id, "title": label, "prompt": entry.get("prompt", ""),
+                            "text": rec["answer"], "updated": rec.get("updated", "")})
     for ex_id in _order(list(records)):
         rec = records[ex_id]
         kind = rec.get("kind")
         entry = _entry(ex_id) or {}
         title = entry.get("title") or entry.get("prompt") or ex_id
+        if ex_id in journey_ids:
+            continue
         if kind == "reflection" and isinstance(rec.get("answer"), str) and rec["answer"].strip():
             reflections.append({"id": ex_id, "title": title, "prompt": entry.get("prompt", ""),
                                 "text": rec["answer"], "updated": rec.get("updated", "")})
@@ -71,7 +88,7 @@ def plan_data(records: dict) -> dict:
         elif kind in KNOWLEDGE_KINDS:
             checks.append({"id": ex_id, "title": title, "kind": kind, "graded": bool(rec.get("graded")),
                            "score": rec.get("score"), "attempts": rec.get("attempts", 1)})
-    return {"reflections": reflections, "assessments": assessments, "scenarios": scenarios,
+    return {"journey": journey, "reflections": reflections, "assessments": assessments, "scenarios": scenarios,
             "checks": checks, "summary": scoring.summarize_scores(records),
             "date": datetime.now().strftime("%Y-%m-%d %H:%M")}
 
@@ -95,7 +112,12 @@ def _md_cell(text) -> str:
 def plan_markdown(data: dict) -> str:
     """The plan as Markdown."""
     out = ["# My development plan", "", f"*Exported {data['date']} from the Technical Leadership course.*", ""]
-    out += ["## My reflections", ""]
+    out += ["## Where I started and where I am going", ""]
+    if not data.get("journey"):
+        out += ["*Nothing saved yet from lessons 1, 7 and 12.*", ""]
+    for r in data.get("journey", []):
+        out += [f"### {r['title']}", "", _md_quote(r["text"]), ""]
+    out += ["## My other reflections", ""]
     if not data["reflections"]:
         out += ["*No reflections saved yet.*", ""]
     for r in data["reflections"]:
@@ -158,7 +180,12 @@ def plan_html(data: dict) -> str:
          "td,th{border:1px solid currentColor;padding:2px 8px;text-align:left}</style>",
          "</head><body>", "<h1>My development plan</h1>",
          f"<p><em>Exported {_h(data['date'])} from the Technical Leadership course.</em></p>",
-         "<h2>My reflections</h2>"]
+         "<h2>Where I started and where I am going</h2>"]
+    if not data.get("journey"):
+        b.append("<p><em>Nothing saved yet from lessons 1, 7 and 12.</em></p>")
+    for r in data.get("journey", []):
+        b.append(f"<h3>{_h(r['title'])}</h3><blockquote>{_h(r['text'])}</blockquote>")
+    b.append("<h2>My other reflections</h2>")
     if not data["reflections"]:
         b.append("<p><em>No reflections saved yet.</em></p>")
     for r in data["reflections"]:
@@ -248,3 +275,23 @@ def export_plan(path=None, *, responses=None):
                 "<span class='techlead-muted'>Keep a copy: on Binder, files vanish when the session ends.</span></div>")
     out.files = (md, page)
     return out
+
+
+def answers_file_text(saved: dict, on_screen: dict | None = None) -> str:
+    """A responses file (the same format as ``responses.json``) holding *saved* records plus the
+    answers on screen that are not saved yet (``{exercise_id: (kind, answer)}``, each marked
+    ``"unsaved": true``): what *Download my answers* gives a learner whose answers cannot be saved.
+    Put beside a lesson as ``responses.json``, it brings every answer back."""
+    import json
+
+    from .store import SCHEMA_VERSION, now_iso
+
+    records = {k: dict(v) for k, v in (saved or {}).items() if isinstance(v, dict)}
+    stamp = now_iso()
+    for exercise_id, (kind, answer) in (on_screen or {}).items():
+        rec = records.get(exercise_id, {})
+        rec.update(kind=kind, answer=answer, updated=stamp, unsaved=True)
+        rec.setdefault("first_saved", stamp)
+        records[exercise_id] = rec
+    data = {"schema_version": SCHEMA_VERSION, "exported": stamp, "responses": records}
+    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"

@@ -52,13 +52,18 @@ def find_notebooks_dir(start=None) -> Path:
 
 
 def course_lessons(notebooks_dir=None) -> list[dict]:
-    """``[{"number", "file", "title", "ids"}]`` for every lesson of the course, in order."""
-    from .banks import load_course
+    """``[{"number", "file", "title", "ids"}]`` for every lesson of the course, in order.
+
+    Numbers follow the article's sections (1, 2, 3 ...); a lesson that continues the one before it
+    is numbered with a letter, as a string ("9b"; see :func:`exercises.banks.lesson_numbers`)."""
+    from .banks import lesson_numbers, load_course
 
     folder = Path(notebooks_dir) if notebooks_dir else find_notebooks_dir()
+    entries = load_course().get("lessons", [])
     out = []
-    for n, lesson in enumerate(load_course().get("lessons", []), 1):
-        out.append({"number": n, "file": lesson["file"], "title": lesson.get("title", lesson["file"]),
+    for number, lesson in zip(lesson_numbers(entries), entries):
+        number = int(number) if number.isdigit() else number   # "4b": a split lesson's second part
+        out.append({"number": number, "file": lesson["file"], "title": lesson.get("title", lesson["file"]),
                     "ids": notebook_exercise_ids(folder / lesson["file"])})
     return out
 
@@ -88,7 +93,8 @@ def resolve_lesson(lesson, lessons) -> dict | None:
         if lesson is None:
             return None
     for item in lessons:
-        if lesson in (item["number"], item["file"], item["title"]) or str(lesson) == Path(item["file"]).stem:
+        if (lesson in (item["number"], item["file"], item["title"]) or str(lesson) == str(item["number"])
+                or str(lesson) == Path(item["file"]).stem):
             return item
     if isinstance(lesson, str) and lesson.endswith(".ipynb"):
         return None

@@ -1,12 +1,24 @@
 """Reflection widget: a prompt and a labelled text area, saved as the learner types.
 
 Saving is debounced (at most one save per ``interval`` seconds while typing, and a final save
-when typing stops), plus an explicit *Save* button. The status line shows "Saved at HH:MM".
+when typing stops), plus an explicit *Save* button. The status line says "Saving…" while a typed
+change waits for its save and "Saved at HH:MM" (the time of the last real write) once it is saved.
+
+No threads. The delayed save is scheduled on the kernel's own asyncio event loop
+(``loop.call_later``): ipykernel runs every comm message (each keystroke's new value) inside its
+running loop, so the timer fires between messages on the same thread, with nothing to lock.
+JupyterLite's Pyodide kernel cannot start threads at all; there the browser's event loop
+(Pyodide's WebLoop, also an asyncio loop) takes the call. Where no loop runs (a plain script, a
+test) every change is saved at once. Every character stays safe: the first change after a pause
+is saved at once, later ones within ``interval`` seconds; a page reload keeps the kernel (and its
+pending timer) alive; a kernel told to shut down or restart exits normally and the ``atexit``
+hook writes any pending change.
 """
 from __future__ import annotations
 
+import asyncio
 import atexit
-import threading
+import sys
 import time
 import weakref
 
@@ -14,46 +26,64 @@ import ipywidgets as widgets
 from traitlets import Float, Int
 
 from . import scoring
-from ._ui import FULL, ExerciseBase, button, hhmm, md_inline
+from ._ui import _CHANGES, FULL, ExerciseBase, button, hhmm, md_inline, refresh_downloads
 
 _pending: "weakref.WeakSet[Debouncer]" = weakref.WeakSet()
+
+
+def loop_call_later(delay: float, fn):
+    """Schedule *fn* on the running asyncio loop (the kernel's); None when there is none.
+
+    On Pyodide (``sys.platform == "emscripten"``) the WebLoop is the event loop even when no
+    coroutine is running at the moment of the call.
+    """
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        if sys.platform != "emscripten":
+            return None
+        try:  # pragma: no cover - only in JupyterLite
+            loop = asyncio.get_event_loop()
+        except RuntimeError:  # pragma: no cover
+            return None
+    return loop.call_later(delay, fn)
 
 
 class Debouncer:
     """Call ``fn`` at most once per ``interval`` seconds; a trailing call catches the last change.
 
-    ``trigger()`` marks a change; ``flush()`` runs a pending call now. Thread-safe.
+    ``trigger()`` marks a change; ``flush()`` runs a pending call now. ``call_later(delay, fn)``
+    schedules the trailing call and returns a handle with ``cancel()``, or None when it cannot
+    schedule (then the change is saved at once). The default is :func:`loop_call_later`.
     """
 
-    def __init__(self, fn, interval: float = 2.0, clock=time.monotonic, timer=threading.Timer):
+    def __init__(self, fn, interval: float = 2.0, clock=time.monotonic, call_later=loop_call_later):
         self.fn = fn
         self.interval = interval
         self.clock = clock
-        self.timer_factory = timer
+        self.call_later = call_later
         self._last = None
-        self._timer = None
+        self._handle = None
         self._dirty = False
-        self._lock = threading.RLock()
         self.calls = 0
 
     def trigger(self) -> None:
-        with self._lock:
-            self._dirty = True
-            now = self.clock()
-            wait = 0.0 if self._last is None else self.interval - (now - self._last)
-            if wait <= 0 and self._timer is None:
-                self._run()
-            elif self._timer is None:
-                self._timer = self.timer_factory(max(wait, 0.01), self._fire)
-                self._timer.daemon = True
-                self._timer.start()
+        self._dirty = True
+        now = self.clock()
+        wait = 0.0 if self._last is None else self.interval - (now - self._last)
+        if self._handle is not None:
+            return                      # the trailing call is already scheduled
+        if wait > 0:
+            self._handle = self.call_later(max(wait, 0.01), self._fire)
+            if self._handle is not None:
                 _pending.add(self)
+                return
+        self._run()                     # due now, or nothing can schedule: save at once
 
     def _fire(self) -> None:
-        with self._lock:
-            self._timer = None
-            if self._dirty:
-                self._run()
+        self._handle = None
+        if self._dirty:
+            self._run()
 
     def _run(self) -> None:
         self._dirty = False
@@ -65,21 +95,20 @@ class Debouncer:
     def pending(self) -> bool:
         return self._dirty
 
+    def _drop_handle(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
     def flush(self) -> None:
         """Run a pending call now (and cancel its timer)."""
-        with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
-            if self._dirty:
-                self._run()
+        self._drop_handle()
+        if self._dirty:
+            self._run()
 
     def cancel(self) -> None:
-        with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
-            self._dirty = False
+        self._drop_handle()
+        self._dirty = False
 
 
 @atexit.register
@@ -109,8 +138,12 @@ class Reflection(ExerciseBase):
         extra = ""
         if entry.get("guidance"):
             extra += f"<div class='techlead-muted'>{md_inline(entry['guidance'])}</div>"
-        extra += ("<div class='techlead-muted'>Your text is saved as you type and when you press "
-                  "<em>Save</em>.</div>")
+        if self.read_only:
+            extra += ("<div><strong>🔒 Not saved here</strong>: this copy is read-only (see the warning "
+                      "below); download your answers to keep what you write.</div>")
+        else:
+            extra += ("<div class='techlead-muted'>Your text is saved as you type and when you press "
+                      "<em>Save</em>.</div>")
         saved = self.record.get("answer") if self.record else None
         self.textarea = widgets.Textarea(
             value=saved if isinstance(saved, str) else "",
@@ -145,9 +178,17 @@ class Reflection(ExerciseBase):
 
     def _typed(self, _change=None) -> None:
         self._update_count()
-        if self.read_only:
-            return
+        self._change_no = next(_CHANGES)
+        if self._problem:
+            refresh_downloads(self.store.path)   # the download always holds the text on screen
+            if self.read_only:
+                return
         self._debouncer.trigger()
+        if self._debouncer.pending:
+            self._show_notes("Saving…")
+
+    def _what(self) -> str:
+        return "your reflection"
 
     def _autosave(self) -> None:
         self._do_save(quiet_when_empty=True)

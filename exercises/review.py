@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-CHECK_KINDS = ("choice", "many-choice", "classify")
+from .kinds import KNOWLEDGE_CHECKS as CHECK_KINDS  # noqa: E402
 BOX_WAIT_DAYS = {1: 0, 2: 1, 3: 3, 4: 7, 5: 21}
 TOP_BOX = max(BOX_WAIT_DAYS)
 

@@ -39,8 +39,15 @@ class _ReviewStore:
     def notice(self, value: str) -> None:
         self._store.notice = value
 
+    @property
+    def path(self):
+        return self._store.path
+
     def is_read_only(self) -> bool:
         return self._store.is_read_only()
+
+    def load(self) -> dict:
+        return self._store.load()
 
     def get(self, exercise_id: str):
         return None  # start blank: the review must not show the earlier answer

@@ -32,10 +32,11 @@ class ScenarioQuestion(ExerciseBase):
     def __init__(self, entry: dict, *, graded: bool = False, store=None, **kwargs):
         super().__init__(entry, graded=graded, store=store, **kwargs)
         self.walk = scoring.ScenarioWalk(entry)
+        # the focus is the diagnosis the learner makes: named only after a first choice (see _render)
         focus = entry.get("focus")
-        extra = (f"<div class='techlead-muted'>Mostly calls for: {esc(FOCUS_LABELS[focus])}.</div>"
-                 if focus in FOCUS_LABELS and not self.graded else "")
-        extra += ("<div class='techlead-muted'>Pick what you would do, then press <em>Choose</em>. "
+        self._focus_note = (f"<div class='techlead-muted'>Mostly calls for: {esc(FOCUS_LABELS[focus])}.</div>"
+                            if focus in FOCUS_LABELS and not self.graded else "")
+        extra = ("<div class='techlead-muted'>Pick what you would do, then press <em>Choose</em>. "
                   "<em>Back</em> lets you try another path.</div>")
         self.path_html = widgets.HTML("", layout=FULL)
         self.outcome = widgets.HTML("", layout=FULL)
@@ -134,7 +135,8 @@ class ScenarioQuestion(ExerciseBase):
             else:
                 self.outcome.value = (
                     f"<div role='status' aria-live='polite'><strong>{scoring.RATING_LABELS[act['rating']]}</strong>"
-                    f" — {md_inline(act['why'])}<br><strong>What happened:</strong> {md_inline(act['consequence'])}</div>")
+                    f" — {md_inline(act['why'])}<br><strong>What happened:</strong> {md_inline(act['consequence'])}</div>"
+                    + self._focus_note)
         else:
             self.outcome.value = ""
         # current situation or end

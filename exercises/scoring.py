@@ -1,12 +1,17 @@
 """Scoring and feedback selection: pure functions, no widgets, no files.
 
-Rules (documented for learners and instructors):
+One rule per exercise kind, shared by the lessons (practice feedback), the nbgrader assignments
+(``grade_answer`` in a grade cell, scored by ``course_tools.widget_grading``) and item analysis.
+Every rule gives a *fraction* of the question's points, from 0 to 1 (an assignment multiplies it
+by the grade cell's own points):
 
-* **choice** — 1 if the picked option is correct, else 0.
-* **many-choice** — partial credit: ``(right picks - wrong picks) / number of right options``,
-  floored at 0. Picking every option therefore scores no more than picking none.
-* **classify** — the share of items put in the right category.
-* **scenario** — each step's rating earns points (best 1, acceptable 0.5, poor 0); a path scores
+* **choice**: 1 if the picked option is the key, else 0.
+* **many-choice**: *informedness*: (share of the right options picked) minus (share of the wrong
+  options picked), floored at 0. Picking every option, or none, scores 0; so does any pattern a
+  learner could choose without reading (its expected score is no better than a random pick).
+* **classify**: the many-choice rule for each category of the key ("which items belong here?"),
+  averaged over the key's categories. Putting every item in one category scores 0.
+* **scenario**: each step's rating earns points (best 1, acceptable 0.5, poor 0); a path scores
   the mean over its steps.
 
 A score of 1 reads "✔ Correct", 0 reads "✘ Not quite", anything between "◐ Partly right":
@@ -20,6 +25,8 @@ import os
 import random
 import re
 from dataclasses import dataclass, field
+
+from .kinds import KNOWLEDGE_CHECKS, BadAnswer, plain_answer
 
 ICONS = {"correct": "✔", "partial": "◐", "incorrect": "✘"}
 VERDICTS = {"correct": "Correct", "partial": "Partly right", "incorrect": "Not quite"}
@@ -78,6 +85,48 @@ class Result:
         return verdict_text(self.score)
 
 
+class BadKey(ValueError):
+    """An instructor's key does not fit the question (an unknown option, item or category)."""
+
+
+def choice_fraction(answer, key) -> float:
+    """1.0 if *answer* is the key, else 0.0."""
+    return 1.0 if answer == key else 0.0
+
+
+def informedness(picked, right, universe) -> float:
+    """(share of *right* in *picked*) − (share of the others in *picked*), floored at 0.
+
+    *universe* is every option; *right* ⊆ *universe*. With no wrong options at all, only the
+    first share counts.
+    """
+    picked, right, universe = set(picked or ()), set(right), set(universe)
+    wrong = universe - right
+    hit = len(picked & right) / len(right) if right else 0.0
+    false_alarm = len(picked & wrong) / len(wrong) if wrong else 0.0
+    return max(0.0, hit - false_alarm)
+
+
+def many_choice_fraction(answer, key, option_keys) -> float:
+    """The many-choice rule: informedness of the ticked keys against the key's keys."""
+    return informedness(answer, key, option_keys)
+
+
+def classify_fraction(answer, key) -> float:
+    """The classify rule: informedness per category of the key, averaged over those categories."""
+    answer = dict(answer or {})
+    items = set(key)
+    categories = sorted(set(key.values()))
+    if not categories:
+        return 0.0
+    total = 0.0
+    for cat in categories:
+        right = {i for i in items if key[i] == cat}
+        picked = {i for i in items if answer.get(i) == cat}
+        total += informedness(picked, right, items)
+    return total / len(categories)
+
+
 def _opts(options):
     return [dict(o) for o in options]
 
@@ -97,14 +146,9 @@ def score_choice(options, picked) -> Result:
 
 
 def many_choice_score(options, picked) -> float:
-    """(right picks − wrong picks) / number of right options, floored at 0."""
-    picked = set(picked or ())
-    right = {o["key"] for o in options if o.get("correct")}
-    if not right:
-        return 0.0
-    good = len(picked & right)
-    bad = len(picked - right)
-    return max(0.0, (good - bad) / len(right))
+    """The many-choice fraction for practice options (those with ``correct: true`` are the key)."""
+    return many_choice_fraction(picked, [o["key"] for o in options if o.get("correct")],
+                                [o["key"] for o in options])
 
 
 def score_many_choice(options, picked) -> Result:
@@ -122,7 +166,7 @@ def score_many_choice(options, picked) -> Result:
 
 
 def score_classify(items, answers: dict) -> Result:
-    """Share of items sorted into the right category, with feedback per item (in item order)."""
+    """The classify rule, with feedback per item (in item order)."""
     answers = dict(answers or {})
     out = []
     for it in items:
@@ -130,7 +174,8 @@ def score_classify(items, answers: dict) -> Result:
         ok = given is not None and given == it.get("answer")
         out.append(OptionFeedback(it["key"], it["text"], given is not None, ok, it.get("feedback", ""),
                                   given=given, expected=it.get("answer")))
-    score = (sum(f.correct for f in out) / len(out)) if out else 0.0
+    key = {it["key"]: it.get("answer") for it in items}
+    score = classify_fraction(answers, key) if out else 0.0
     return Result(score, out, [it.get("answer") for it in items])
 
 
@@ -181,7 +226,7 @@ class ScenarioWalk:
             raise RuntimeError("the scenario has ended: go back to try another path")
         sit = self.current
         act = self.action(sit, key)
-        step = {"situation": sit, "action": key, "rating": act["rating"]}
+        step = {"situation": sit, "action": key, "rating": act.get("rating")}
         if act.get("next"):
             step["next"] = act["next"]
         self.steps.append(step)
@@ -212,6 +257,86 @@ class ScenarioWalk:
     @property
     def score(self) -> float:
         return scenario_score(s["rating"] for s in self.steps)
+
+
+def scenario_path_ratings(scenario: dict, path, ratings: dict | None = None) -> list[str]:
+    """The rating of each step along *path* (action keys), following the bank's ``next`` links.
+
+    *ratings* is a graded key ``{situation: {action: rating}}``; without it the bank's own
+    ratings are used (practice). :class:`BadAnswer` if the path leaves the scenario.
+    """
+    situations = scenario["situations"]
+    current, out = scenario["start"], []
+    for n, key in enumerate(path):
+        if current is None:
+            raise BadAnswer(f"the path goes on after the scenario ended (step {n + 1})")
+        action = next((a for a in situations[current]["actions"] if a["key"] == key), None)
+        if action is None:
+            raise BadAnswer(f"step {n + 1}: situation {current!r} has no action {key!r}")
+        if ratings is None:
+            rating = action.get("rating")
+        else:
+            rating = ratings.get(current, {}).get(key)
+            if rating is None:
+                raise BadKey(f"the key rates no action {key!r} in situation {current!r}")
+        out.append(rating)
+        current = action.get("next")
+    return out
+
+
+def scenario_fraction(path, key, scenario) -> float:
+    """The scenario rule for a graded key: mean points of the ratings along the learner's path."""
+    return scenario_score(scenario_path_ratings(scenario, path, key))
+
+
+def check_key(kind: str, key, entry: dict):
+    """The instructor's *key* in its plain shape, checked against the bank *entry*; else :class:`BadKey`."""
+    try:
+        if kind == "scenario":
+            if type(key) is not dict:
+                raise BadAnswer("a scenario key is {situation: {action: rating}}")
+            for sit, acts in key.items():
+                known = {a["key"] for a in entry["situations"].get(sit, {}).get("actions", [])}
+                if sit not in entry["situations"] or type(acts) is not dict or not known >= set(acts) \
+                        or any(r not in RATING_POINTS for r in acts.values()):
+                    raise BadAnswer(f"situation {sit!r}: actions {known} rated best/acceptable/poor")
+            return key
+        key = plain_answer(kind, key)
+    except BadAnswer as exc:
+        raise BadKey(f"{entry.get('id', '?')}: {exc}") from None
+    if kind in ("choice", "many-choice"):
+        known = {o["key"] for o in entry["options"]}
+        unknown = set([key] if kind == "choice" else key) - known
+    elif kind == "classify":
+        cats = {c["key"] for c in entry["categories"]}
+        items = {i["key"] for i in entry["items"]}
+        unknown = (set(key) ^ items) | (set(key.values()) - cats)
+    else:
+        raise BadKey(f"{kind} answers are not autograded")
+    if unknown:
+        raise BadKey(f"{entry.get('id', '?')}: the key names {sorted(unknown)}, which the question "
+                     "does not have (or leaves out some of its items)")
+    return key
+
+
+def score_answer(kind: str, answer, key, entry: dict) -> float:
+    """The fraction (0..1) an answer earns against an instructor's key: the one rule per kind.
+
+    The answer must have the plain type its kind expects (:func:`exercises.kinds.plain_answer`);
+    anything else raises :class:`BadAnswer`. A key that does not fit raises :class:`BadKey`.
+    """
+    key = check_key(kind, key, entry)
+    answer = plain_answer(kind, answer)
+    if kind == "choice":
+        return choice_fraction(answer, key)
+    if kind == "many-choice":
+        known = [o["key"] for o in entry["options"]]
+        if not set(answer) <= set(known):
+            raise BadAnswer(f"the answer names options the question does not have: {sorted(set(answer) - set(known))}")
+        return many_choice_fraction(answer, key, known)
+    if kind == "classify":
+        return classify_fraction(answer, key)
+    return scenario_fraction(answer, key, entry)
 
 
 # --------------------------------------------------------------------------- learners & text
@@ -257,7 +382,7 @@ def ratings_change(sessions) -> dict:
     return {k: last[k] - prev[k] for k in last if k in prev}
 
 
-def summarize_scores(records: dict, kinds=("choice", "many-choice", "classify")) -> dict:
+def summarize_scores(records: dict, kinds=KNOWLEDGE_CHECKS) -> dict:
     """Knowledge-check summary over saved records: answered count and mean practice score."""
     scores, answered, graded = [], 0, 0
     for rec in records.values():

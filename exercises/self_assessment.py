@@ -52,6 +52,7 @@ class SelfAssessment(ExerciseBase):
                 tooltip=f"{q['label']}: your rating from {self.scale_min} to {self.scale_max}",
                 style={"description_width": "14em"}, layout=widgets.Layout(width="auto"))
             scale_widget.add_class("techlead-scale")
+            scale_widget.observe(lambda _c: self._answer_changed(), names="value")
             self.scales[q["key"]] = scale_widget
             parts = [scale_widget]
             if q.get("description"):
@@ -89,6 +90,20 @@ class SelfAssessment(ExerciseBase):
 
     answer = ratings
 
+    # what is saved vs on screen (see ExerciseBase._answer_changed)
+    def _saved_answer(self):
+        saved = (self.record or {}).get("sessions") or []
+        return saved[-1].get("ratings") if saved else None
+
+    def _differs_from_saved(self) -> bool:
+        return self.ratings != self._saved_answer()
+
+    def _save_hint(self) -> str:
+        return "press Save ratings"
+
+    def _what(self) -> str:
+        return "your ratings"
+
     def save_ratings(self):
         """Store a dated session with the current ratings and redraw. Returns the record or None."""
         session = {"at": now_iso(), "ratings": self.ratings}
@@ -96,16 +111,15 @@ class SelfAssessment(ExerciseBase):
         try:
             rec = self.store.append_session(self.exercise_id, self.entry["kind"], session)
         except ReadOnlyStore:
-            self.read_only = True
-            self._show_notes("🔒 read-only: not saved (this copy of your answers cannot be changed).")
+            self._unsaveable("read-only")
         except EmptyAnswer:  # pragma: no cover - sessions are never empty
             pass
         except Exception as exc:
-            self._show_notes(f"⚠ Could not save your ratings: {esc(exc)}")
+            self._unsaveable(str(exc) or type(exc).__name__)
+            self._show_notes(f"⚠ Could not save your ratings: {esc(exc)} (see the warning above).")
         if rec is not None:
-            self.record = rec
             self.sessions = list(rec.get("sessions") or [])
-            self._after_save_notes()
+            self._saved_now(rec)
             self._show_notes(f"Saved at {hhmm(session['at'])} (session {len(self.sessions)}).")
         else:
             self.sessions = self.sessions + [session]

@@ -25,11 +25,18 @@ Format (``schema_version`` 1)::
 Reliability rules:
 
 * write = temp file in the same folder + ``os.replace`` (atomic), under a ``filelock`` lock
-  ``responses.json.lock``; every write is read-modify-write under that lock, so two kernels
-  saving into one folder lose nothing;
-* a corrupt file (bad JSON, wrong shape, wrong ``schema_version`` type) is moved aside to
-  ``responses.corrupt-<timestamp>.json`` (kept, never deleted) and saving continues in a fresh
-  file; the caller gets a notice to show the learner;
+  ``.responses.json.lock`` (a dot-name: JupyterLab's file browser hides it); every write is
+  read-modify-write under that lock, so two kernels saving into one folder lose nothing. A writer
+  killed in the middle of a write leaves the old file whole (and at most a hidden temp file, which
+  the next write removes);
+* every write also refreshes a rolling backup, ``.responses.json.bak`` (hidden too), holding the
+  same, known-good text;
+* a damaged file (bad JSON, truncated, wrong shape) is moved aside to
+  ``responses.corrupt-<timestamp>.json`` (kept, never deleted) and rebuilt at once from what can be
+  recovered: the backup, every complete answer still in the damaged text (:func:`salvage`), and the
+  answers this kernel has read or saved (the ones on screen); the newest copy of each answer wins.
+  The rebuilt file is written straight away and the caller gets a notice (``notice``) saying what
+  happened and what was restored;
 * a read-only file (nbgrader's autograded copies are mode 444) or folder is read but never
   written: saving raises :class:`ReadOnlyStore`;
 * text is stored as UTF-8 with ``ensure_ascii=False``: any unicode round-trips exactly.
@@ -40,6 +47,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import tempfile
 import threading
@@ -52,7 +60,11 @@ ENV_VAR = "TECHLEAD_RESPONSES"
 LOCK_TIMEOUT = 30.0
 LOG_LIMIT = 500
 
-_thread_lock = threading.RLock()
+_thread_lock = threading.RLock()  # a lock object only: the store never starts a thread
+
+# The newest record of every answer this process has read or saved, per responses file: what the
+# learner has on screen. A damaged file is rebuilt with these too (see ResponseStore._recover).
+_SEEN: dict[str, dict[str, dict]] = {}
 
 
 class StoreError(Exception):
@@ -72,10 +84,34 @@ def now_iso() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
 
 
+INSTRUCTOR_ANSWERS = ".instructor-answers"
+
+
+def instructor_folder(folder: Path) -> Path | None:
+    """Where answers go when *folder* is an assignment's ``source/<id>/`` in an nbgrader course.
+
+    An instructor who tries the widgets in ``source/`` must never ship their answers: nbgrader's
+    *Generate* copies every file of ``source/<id>/`` into ``release/<id>/``. So those answers are
+    kept in ``<course>/.instructor-answers/<id>/`` instead (a folder nbgrader never copies).
+    """
+    folder = Path(folder)
+    if folder.parent.name == "source" and (folder.parent.parent / "nbgrader_config.py").is_file():
+        return folder.parent.parent / INSTRUCTOR_ANSWERS / folder.name
+    return None
+
+
 def default_path() -> Path:
-    """``$TECHLEAD_RESPONSES`` if set, else ``responses.json`` in the working folder."""
+    """``$TECHLEAD_RESPONSES`` if set, else ``responses.json`` in the working folder (or, in an
+    assignment's ``source/<id>/``, in ``<course>/.instructor-answers/<id>/``)."""
     env = os.environ.get(ENV_VAR, "").strip()
-    return Path(env) if env else Path.cwd() / FILENAME
+    if env:
+        return Path(env)
+    cwd = Path.cwd()
+    kept = instructor_folder(cwd)
+    if kept is not None:
+        kept.mkdir(parents=True, exist_ok=True)
+        return kept / FILENAME
+    return cwd / FILENAME
 
 
 def _empty() -> dict:
@@ -112,6 +148,64 @@ def write_text_atomic(path: Path, text: str) -> None:
         raise
 
 
+def _newer(a: dict, b: dict) -> bool:
+    """Is record *a* newer than record *b* (later ``updated``, then more attempts)?"""
+    def key(rec):
+        stamp = str(rec.get("updated") or "")
+        try:
+            when = datetime.fromisoformat(stamp).timestamp()
+        except ValueError:
+            when = 0.0
+        attempts = rec.get("attempts")
+        return (when, attempts if isinstance(attempts, int) else 0)
+
+    return key(a) > key(b)
+
+
+def salvage(raw: bytes) -> dict:
+    """Every complete answer record still readable in a damaged responses file.
+
+    A truncated file keeps its beginning, so the records are read one by one from the start of
+    ``"responses": {`` with the standard JSON decoder (``raw_decode``) until the text stops making
+    sense; each record must be a whole JSON object. A file that parses but has the wrong shape keeps
+    the records that are objects. Returns ``{exercise_id: record}`` (empty when nothing is left).
+    """
+    text = raw.decode("utf-8", errors="replace") if isinstance(raw, (bytes, bytearray)) else str(raw)
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        found = data.get("responses")
+        return {k: v for k, v in found.items() if isinstance(v, dict)} if isinstance(found, dict) else {}
+    match = re.search(r'"responses"\s*:\s*\{', text)
+    if not match:
+        return {}
+    decoder = json.JSONDecoder()
+    out: dict = {}
+    i, n = match.end(), len(text)
+    while True:
+        while i < n and text[i] in " \t\r\n,":
+            i += 1
+        if i >= n or text[i] != '"':
+            break
+        try:
+            key, i = decoder.raw_decode(text, i)
+            while i < n and text[i] in " \t\r\n":
+                i += 1
+            if i >= n or text[i] != ":":
+                break
+            i += 1
+            while i < n and text[i] in " \t\r\n":
+                i += 1
+            value, i = decoder.raw_decode(text, i)
+        except ValueError:
+            break
+        if isinstance(key, str) and isinstance(value, dict):
+            out[key] = value
+    return out
+
+
 class ResponseStore:
     """Read and write one responses file.
 
@@ -133,7 +227,13 @@ class ResponseStore:
 
     @property
     def lock_path(self) -> Path:
-        return self.path.with_name(self.path.name + ".lock")
+        """``.responses.json.lock``: a dot-name, so the learner's file browser does not show it."""
+        return self.path.with_name(f".{self.path.name}.lock")
+
+    @property
+    def backup_path(self) -> Path:
+        """``.responses.json.bak``: the last good version, rewritten on every save."""
+        return self.path.with_name(f".{self.path.name}.bak")
 
     def is_read_only(self) -> bool:
         """Is the file or its folder read-only? (Checks mode bits too: root ignores them.)"""
@@ -168,24 +268,35 @@ class ResponseStore:
 
     def _read_raw(self):
         """(data, problem): the parsed file, or None and the reason it cannot be used."""
-        p = self.path
+        data, problem, _raw = self._read_file()
+        return data, problem
+
+    def _read_file(self, path: Path | None = None):
+        """(data, problem, raw): the parsed file, or None, the reason it cannot be used and its bytes."""
+        p = path or self.path
         try:
             raw = p.read_bytes()
         except FileNotFoundError:
-            return _empty(), ""
+            return _empty(), "", b""
         except OSError as exc:
-            return None, f"cannot read it ({exc.strerror or exc})"
+            return None, f"cannot read it ({exc.strerror or exc})", b""
         if not raw.strip():
-            return _empty(), ""
+            return _empty(), "", raw
         try:
             data = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as exc:
-            return None, f"it is not valid JSON ({exc})"
+            return None, f"it is not valid JSON ({exc})", raw
         problem = self._problem(data)
-        return (None, problem) if problem else (data, "")
+        return (None, problem, raw) if problem else (data, "", raw)
 
-    def _move_aside(self, reason: str) -> None:
-        """Keep a corrupt file as responses.corrupt-<timestamp>.json; set ``notice``."""
+    def _remember(self, records: dict) -> None:
+        seen = _SEEN.setdefault(str(self.path), {})
+        for key, rec in records.items():
+            if isinstance(rec, dict) and (key not in seen or not _newer(seen[key], rec)):
+                seen[key] = rec
+
+    def _move_aside(self) -> str:
+        """Keep a damaged file as responses.corrupt-<timestamp>.json; its new name, or '' when it cannot move."""
         p = self.path
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         target = p.with_name(f"{p.stem}.corrupt-{stamp}{p.suffix}")
@@ -196,25 +307,78 @@ class ResponseStore:
         try:
             os.replace(p, target)
         except OSError:
-            self.notice = (f"⚠ Your saved answers file {p.name} could not be read ({reason}) "
-                           "and could not be moved aside; it is left as it is.")
-            return
-        self.notice = (f"⚠ Your saved answers file could not be read ({reason}). It was kept as "
-                       f"{target.name} and a fresh {p.name} is used from now on.")
+            return ""
+        return target.name
+
+    def _recovered(self, raw: bytes) -> tuple[dict, dict]:
+        """Rebuild the answers: (records, {source: count}) from the backup, the damaged text and _SEEN."""
+        merged: dict = {}
+        origin: dict = {}
+        b_data, _problem, b_raw = self._read_file(self.backup_path)
+        backup = b_data["responses"] if b_data is not None else salvage(b_raw)
+        sources = (("backup", backup), ("damaged", salvage(raw)), ("screen", _SEEN.get(str(self.path), {})))
+        for name, records in sources:
+            for key, rec in records.items():
+                if isinstance(rec, dict) and (key not in merged or _newer(rec, merged[key])):
+                    merged[key] = rec
+                    origin[key] = name
+        counts = {name: sum(1 for v in origin.values() if v == name) for name, _ in sources}
+        return merged, counts
+
+    def _recovery_notice(self, reason: str, kept: str, records: dict, counts: dict, saved: bool) -> str:
+        name = self.path.name
+        where = (f"The damaged copy was kept as {kept}." if kept else
+                 "The damaged file could not be moved aside and was left as it is.")
+        n = len(records)
+        if n:
+            parts = [f"{counts[k]} {label}" for k, label in (
+                ("backup", "from the automatic backup"), ("damaged", "read back from the damaged file"),
+                ("screen", "from the answers on screen in this session")) if counts.get(k)]
+            got = (f"Restored automatically: {n} answer{'s' if n != 1 else ''} ({', '.join(parts)})"
+                   + (f", saved again in {name}." if saved else ", shown but not saved (the file is read-only)."))
+            tail = " Check your answers; anything still missing can simply be answered again."
+        else:
+            got = "No earlier answers could be found in the backup or the damaged file."
+            tail = f" Your answers from now on are saved in a fresh {name}." if saved else ""
+        return (f"⚠ Your saved answers file {name} was damaged and could not be read ({reason}). "
+                f"{where} {got}{tail}")
+
+    def _recover(self, problem: str, raw: bytes) -> dict:
+        """Under the lock: move a damaged file aside, rebuild it, write it; set ``notice``. Returns the data."""
+        kept = self._move_aside()
+        records, counts = self._recovered(raw)
+        data = _empty()
+        data["responses"] = dict(records)
+        saved = False
+        if kept:
+            try:
+                self._write(data)
+                saved = True
+            except OSError:
+                saved = False
+        self.notice = self._recovery_notice(problem, kept, records, counts, saved)
+        self._remember(records)
+        return data
 
     def load(self) -> dict:
-        """All responses ``{exercise_id: record}``; a corrupt file is moved aside first."""
-        data, problem = self._read_raw()
+        """All responses ``{exercise_id: record}``; a damaged file is moved aside and rebuilt first."""
+        data, problem, raw = self._read_file()
         if data is not None:
+            self._remember(data["responses"])
             return data["responses"]
         if self.is_read_only():
-            self.notice = f"⚠ Your saved answers file could not be read ({problem}); it is read-only, so it is left as it is."
-            return {}
+            records, counts = self._recovered(raw)
+            self.notice = (f"⚠ Your saved answers file {self.path.name} could not be read ({problem}); it is "
+                           "read-only, so it is left as it is."
+                           + (f" {len(records)} answer{'s' if len(records) != 1 else ''} could still be recovered "
+                              "and are shown, but nothing can be saved here." if records else ""))
+            return records
         with self._locked():
-            data, problem = self._read_raw()
+            data, problem, raw = self._read_file()
             if data is None:
-                self._move_aside(problem)
-                return {}
+                data = self._recover(problem, raw)
+            else:
+                self._remember(data["responses"])
             return data["responses"]
 
     def get(self, exercise_id: str):
@@ -247,7 +411,24 @@ class ResponseStore:
         return _Both()
 
     def _write(self, data: dict) -> None:
-        write_text_atomic(self.path, json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+        """Write the file, then the backup with the same text (a failed backup never fails the save)."""
+        text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+        write_text_atomic(self.path, text)
+        try:
+            write_text_atomic(self.backup_path, text)
+        except OSError:
+            pass
+        self._remove_stale_temp_files()
+
+    def _remove_stale_temp_files(self) -> None:
+        """Temp files of a writer killed mid-write (every writer holds the lock, so any left are stale)."""
+        stale = [*self.path.parent.glob(f".{self.path.name}.*.tmp"),
+                 *self.path.parent.glob(f".{self.backup_path.name}.*.tmp")]
+        for tmp in stale:
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
 
     def update(self, exercise_id: str, fn) -> dict:
         """Read-modify-write one record under the lock: ``fn(old_record_or_None) -> new record``.
@@ -259,15 +440,15 @@ class ResponseStore:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._locked():
-                data, problem = self._read_raw()
+                data, problem, raw = self._read_file()
                 if data is None:
-                    self._move_aside(problem)
-                    data = _empty()
+                    data = self._recover(problem, raw)
                 old = data["responses"].get(exercise_id)
                 new = fn(dict(old) if old else None)
                 data["responses"][exercise_id] = new
                 data["schema_version"] = data.get("schema_version", SCHEMA_VERSION)
                 self._write(data)
+                self._remember({exercise_id: new})
                 return new
         except PermissionError as exc:
             raise ReadOnlyStore(f"{self.path.name} cannot be written ({exc.strerror}): not saved") from None

@@ -17,9 +17,10 @@ from pathlib import Path
 import nbformat
 from nbformat.corpus.words import generate_corpus_id
 
+from course_tools.cells import KERNELSPEC
+
 ROOT = Path(__file__).resolve().parents[1]
 FOLDERS = ("notebooks", "source", "exercises/examples", "instructor")
-KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 KEEP_CELL_METADATA = ("tags", "nbgrader", "editable", "deletable")
 
 

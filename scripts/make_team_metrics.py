@@ -15,8 +15,9 @@ Four Parcelly teams, 26 weekly rows each, each hiding a story a learner can find
   rises and deployments drop: the maker's schedule is being eaten.
 * Cargo  (warehouse systems): the best delivery numbers in the company all along, but on-call pages rise
   and the engagement score falls steadily from week 6: a burnout risk hidden behind good DORA metrics.
-* Dock   (payments): a big-bang deploy process change in week 12 with a flaky test suite; the change failure
-  rate and time to restore jump while people signals stay healthy: a technical-leadership problem.
+* Dock   (payments): a big-bang release process from week 12 (one large weekly batch instead of small daily
+  deploys); more of its production deployments degrade service (DORA's change failure rate) and recovery
+  takes longer, while people signals stay healthy: a technical-leadership problem.
 
 Real data is messy, so is this: engagement is surveyed every other week (blank otherwise) and two weeks of
 deployment counts are missing (a metrics-pipeline outage).

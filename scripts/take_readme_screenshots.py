@@ -10,7 +10,7 @@ course, Debian's Chromium through Playwright (never a downloaded browser), 1280x
 
 Each PNG is kept at or under 250 KB (reduced to a 256-colour palette if a capture is bigger).
 
-    python scripts/take_readme_screenshots.py [--out docs/images]
+    make screenshots    (or: PYTHONPATH=tests:scripts .venv/bin/python scripts/take_readme_screenshots.py [--out docs/images])
 """
 from __future__ import annotations
 
@@ -18,10 +18,12 @@ import argparse
 import sys
 from pathlib import Path
 
+# The browser tests' helpers, from tests/ (`make screenshots` puts it on PYTHONPATH).
+from course_notebooks import find_exercise
+from lab_page import NotebookPage, browser_unavailable_reason, launch_browser
+from lab_server import LabServer
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-from browser_helpers import (LabServer, NotebookPage, browser_unavailable_reason, find_exercise,  # noqa: E402
-                             launch_browser)
 
 LESSON = "notebooks/04_team_vs_technical_leadership.ipynb"
 MAX_BYTES = 250 * 1024

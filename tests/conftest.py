@@ -1,18 +1,40 @@
-"""Shared fixtures for the whole suite."""
+"""Shared fixtures for the whole suite, and how the suite is split across pytest-xdist workers.
+
+Test helpers (tests/*_helpers.py, lab_server.py, lab_page.py, ...) and the scripts the tests import are
+importable by name through pytest's ``pythonpath`` setting (pyproject.toml).
+
+Parallel runs (``make test`` runs ``pytest -n auto --dist loadgroup``): a test that uses an expensive
+shared fixture must run in the worker that built it, or the fixture is built once per worker. So every
+test is put into an ``xdist_group`` at collection time (nothing to mark by hand, new test files included):
+
+* tests that use one of the session fixtures below (one JupyterLab server for the browser tests, ...)
+  share the group named after that fixture;
+* tests of a module that has a module- or class-scoped fixture of its own (one graded class, one
+  temporary course) share one group per module;
+* every other test is distributed one by one.
+
+A test can still name its group itself with ``@pytest.mark.xdist_group("name")``.
+"""
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+# Fixtures of the helper modules (kit_helpers: workdir, bank_dir; browser_helpers: lab_server, chromium,
+# lab) are available to every test module without importing them.
+pytest_plugins = ["kit_helpers", "browser_helpers"]
 
 # Tests never write into a learner's real responses file or a real exchange.
 os.environ.setdefault("TECHLEAD_LEARNER", "test-learner")
+
+# Session fixtures that are cheap to build in every worker (they do not decide a test's group).
+CHEAP_SHARED = {"repo_root", "playwright_instance"}
+# The browser fixtures (browser_helpers.py): one JupyterLab server, one Chromium, one page.
+BROWSER_FIXTURES = {"lab_server", "chromium", "lab"}
 
 
 @pytest.fixture(scope="session")
@@ -30,3 +52,47 @@ def playwright_instance():
         pytest.skip("playwright is not installed")
     with sync_playwright() as p:
         yield p
+
+
+def _own_fixture(fixturedef) -> bool:
+    """Is this fixture defined in the repository's tests (not by pytest or a plugin)?"""
+    func = getattr(fixturedef, "func", None)
+    code = getattr(func, "__code__", None)
+    return code is not None and Path(code.co_filename).resolve().is_relative_to(ROOT / "tests")
+
+
+def xdist_group_for(item) -> str | None:
+    """The xdist group of a test (see the module docstring), or None to distribute it freely."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return None
+    session_fixtures, module_scoped = [], False
+    for name in info.names_closure:
+        defs = info.name2fixturedefs.get(name) or ()
+        if not defs:
+            continue
+        fixturedef = defs[-1]
+        if not _own_fixture(fixturedef) or name in CHEAP_SHARED:
+            continue
+        if fixturedef.scope == "session":
+            session_fixtures.append(name)
+        elif fixturedef.scope in ("module", "class", "package"):
+            module_scoped = True
+    if session_fixtures:
+        if BROWSER_FIXTURES.intersection(session_fixtures):
+            return "browser"
+        return sorted(session_fixtures)[0]
+    if module_scoped:
+        return item.module.__name__ if getattr(item, "module", None) else item.nodeid.split("::")[0]
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Give every test that needs one its xdist group (before xdist reads the marks)."""
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        group = xdist_group_for(item)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))

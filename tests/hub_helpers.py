@@ -26,7 +26,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import textwrap
@@ -34,6 +33,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from lab_server import free_port
 
 try:
     import pwd
@@ -66,12 +67,6 @@ def cohort_unavailable_reason() -> str | None:
         if shutil.which(tool) is None:
             return f"`{tool}` is not installed (the cohort test needs useradd, userdel, runuser, node and npm)"
     return None
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _run(argv, timeout=600, **kwargs) -> subprocess.CompletedProcess:

@@ -13,9 +13,10 @@ signals-tests-team         right only for the top 10% (``i >= 27``): the HARDEST
                            sharp discriminator
 q-whose-call (widget)      right for even ``i`` (unrelated to ability): the RANDOM item;           0.5
                            of the 15 wrong answers 9 pick "d" (60%), 3 "a", 3 "c"
-q-team-signals (widget)    right for ``i >= 15``; wrong: 10 × ["a","c"], 5 × ["a","b","c"]        0.5
-q-sort-decisions (widget)  all 4 right for ``i >= 22``; 3 for 11..21 (roadmap→technical);           (known)
-                           2 below 11 (also stuck-pattern→both)
+q-team-signals (widget)    right for ``i >= 15``; partly: 10 × ["a","c"] (2/3), 5 × ["a","b","c"]  (known)
+                           (2/3 - 1/2 = 1/6), by the many-choice rule
+q-sort-decisions (widget)  all 4 right for ``i >= 22``; 3 for 11..21 (roadmap→technical: 1/2 by    (known)
+                           the classify rule); 2 below 11 (also stuck-pattern→both: 1/6)
 q-tlm-risk (widget)        right except ``i`` in {0, 1} who pick "a"                              0.933
 cover-task (manual)        hand-graded in the gradebook: ``round(8*i/29)/2`` of 4                 (known)
 migration-standoff-task    left ungraded (NaN, "not graded yet")                                   —
@@ -113,8 +114,13 @@ def expected_fraction(item: str, i: int) -> float:
         "signals-tests-technical": float(level != "nobody"),
         "signals-tests-team": float(level == "full"),
         "q-whose-call-grade": float(whose_call(i) == "b"),
-        "q-team-signals-grade": float(team_signals(i) == ["a", "c", "e"]),
-        "q-sort-decisions-grade": sum(sort_decisions(i)[k] == v for k, v in SORT_KEY.items()) / 4,
+        # the course's rules, worked by hand (exercises/scoring.py; INSTRUCTORS.md has the table):
+        # many-choice key a,c,e of five: a,c -> 2/3 - 0; a,b,c -> 2/3 - 1/2
+        "q-team-signals-grade": {("a", "c", "e"): 1.0, ("a", "c"): 2 / 3, ("a", "b", "c"): 1 / 6}[
+            tuple(team_signals(i))],
+        # classify, per category then averaged: roadmap->technical: technical 1 - 1/2, team 1, both 0;
+        # also stuck->both: technical 1/2, team 0, both 0 - 1/3 -> 0
+        "q-sort-decisions-grade": 1.0 if i >= 22 else 0.5 if i >= 11 else 1 / 6,
         "q-tlm-risk-grade": float(tlm_risk(i) == "c"),
         "cover-task": cover_score(i) / 4,
     }[item]

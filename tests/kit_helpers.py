@@ -168,3 +168,51 @@ def concurrent_writer(path, prefix, n):
     s = ResponseStore(path)
     for i in range(n):
         s.save(f"{prefix}/q{i}", "choice", f"answer-{i}")
+
+
+def downloaded_answers(alert_html: str) -> dict:
+    """The JSON inside the *Download my answers* ``data:`` link of a widget's warning area."""
+    import base64
+    import re
+
+    match = re.search(r"href='data:application/json;charset=utf-8;base64,([A-Za-z0-9+/=]+)'", alert_html)
+    assert match, f"no download link in: {alert_html[:300]}"
+    return json.loads(base64.b64decode(match.group(1)).decode("utf-8"))
+
+
+def slow_writer(path, size, ready_path):
+    """Save big answers into *path* for ever, pausing inside each write's fsync after telling the
+    parent (by creating *ready_path*) the first time: the parent kills it there (run in a process)."""
+    import os
+    import time
+
+    from exercises import store as store_mod
+
+    real_fsync = os.fsync
+    state = {"n": 0}
+
+    def fsync(fd):
+        state["n"] += 1
+        if state["n"] == 1:             # the 2nd save's temp file is written, not yet renamed: stop here
+            Path(ready_path).write_text("in the middle of a write")
+            time.sleep(600)
+        return real_fsync(fd)
+
+    s = store_mod.ResponseStore(path)
+    s.save("w/first", "reflection", "x" * size)
+    store_mod.os.fsync = fsync
+    s.save("w/second", "reflection", "y" * size)
+
+
+def looping_writer(path, log_path):
+    """Save answer after answer into *path*, logging each finished save's id (run in a process)."""
+    from exercises.store import ResponseStore
+
+    s = ResponseStore(path)
+    i = 0
+    with open(log_path, "a", encoding="utf-8") as log:
+        while True:
+            s.save(f"loop/q{i}", "reflection", f"answer {i} " + "z" * 20000)
+            log.write(f"loop/q{i}\n")
+            log.flush()
+            i += 1

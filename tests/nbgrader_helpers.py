@@ -8,7 +8,6 @@ whose working folder is the submission folder, exactly as a kernel would.
 """
 from __future__ import annotations
 
-import ast
 import copy
 import csv
 import json
@@ -22,10 +21,10 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from course_tools.cells import KERNELSPEC, md_cell
+from course_tools.contract import notebook_keys, split_hidden
 
-from course_tools.cells import md_cell  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 ASSIGNMENTS = sorted(p.name for p in (ROOT / "source").iterdir()
                      if (p / f"{p.name}.ipynb").is_file())
@@ -75,7 +74,7 @@ def execute_in(nb, folder: Path, timeout: int = 60):
     environment nbgrader's kernels get (see :func:`env`); return it with outputs."""
     from nbclient import NotebookClient
 
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+    client = NotebookClient(nb, timeout=timeout, kernel_name=KERNELSPEC["name"], allow_errors=True,
                             resources={"metadata": {"path": str(folder)}})
     old = dict(os.environ)
     os.environ.clear()
@@ -142,6 +141,9 @@ def manual_points(nb) -> float:
 
 # ------------------------------------------------------------------------------------ hidden parts
 def hidden_lines(source: str, begin: str = "BEGIN HIDDEN TESTS", end: str = "END HIDDEN TESTS") -> list[str]:
+    """Non-blank lines between two markers (hidden tests by default; mark schemes, solutions)."""
+    if begin == "BEGIN HIDDEN TESTS":
+        return [ln.strip() for ln in split_hidden(source)[1] if ln.strip()]
     out, inside = [], False
     for line in source.splitlines():
         if begin in line:
@@ -168,19 +170,8 @@ def secret_lines(nb, solutions: bool = True) -> list[str]:
 
 
 def widget_keys(nb) -> dict[str, object]:
-    """``{exercise_id: expected}`` from the hidden tests of the graded-mode widget questions.
-
-    The build script writes each as ``answer = recorded_answer("<id>")`` then, hidden,
-    ``expected = <literal>``."""
-    keys = {}
-    for cell in nb.cells:
-        if not meta(cell).get("grade"):
-            continue
-        ids = re.findall(r'recorded_answer\("([^"]+)"\)', cell.source)
-        exp = re.search(r"^expected = (.+)$", cell.source, re.M)
-        if ids and exp:
-            keys[ids[0]] = ast.literal_eval(exp.group(1))
-    return keys
+    """``{exercise_id: key}`` of the graded widget questions (their ``grade_answer`` calls)."""
+    return {call.exercise_id: call.key for call in notebook_keys(nb).values()}
 
 
 # ------------------------------------------------------------------------------------ submissions

@@ -7,6 +7,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from course_tools.cells import KERNELSPEC
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -16,7 +18,7 @@ def course_copy(dest: Path) -> Path:
     Lessons run with notebooks/ as their working folder, as in JupyterLab, so relative paths such as
     ``../exercises/data/...`` resolve the same way, and responses.json lands in the copy."""
     shutil.copytree(ROOT / "notebooks", dest / "notebooks", ignore=shutil.ignore_patterns(
-        "responses.json*", "my_development_plan.*", ".ipynb_checkpoints"))
+        "responses.json*", ".responses.json*", "my_development_plan.*", ".ipynb_checkpoints"))
     shutil.copytree(ROOT / "exercises" / "data", dest / "exercises" / "data")
     return dest / "notebooks"
 
@@ -24,7 +26,7 @@ def course_copy(dest: Path) -> Path:
 def execute(path: Path, cwd: Path | None = None, timeout: int = 120) -> nbformat.NotebookNode:
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
-        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd or path.parent)}},
+        nb, timeout=timeout, kernel_name=KERNELSPEC["name"], resources={"metadata": {"path": str(cwd or path.parent)}},
         allow_errors=True,
     )
     client.execute()

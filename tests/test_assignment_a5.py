@@ -111,12 +111,21 @@ def test_csv_travels_with_the_assignment_unchanged():
     assert sorted(p.name for p in (ROOT / "release" / AID).iterdir()) == [f"{AID}.ipynb", CSV_NAME]
 
 
-def test_build_script_writes_the_csv(tmp_path):
-    """Does scripts/build_assignments.py write the CSV copy itself (so source/ is reproducible)?"""
-    code = ("import sys; sys.path.insert(0, sys.argv[1] + '/scripts'); import build_assignments as b; "
-            "from pathlib import Path; b.build(Path(sys.argv[2]))")
-    subprocess.run([sys.executable, "-c", code, str(ROOT), str(tmp_path)], check=True, env=env())
-    assert (tmp_path / "source" / AID / CSV_NAME).read_bytes() == CSV.read_bytes()
+def test_sync_step_restores_the_csv(tmp_path):
+    """Does the sync step (make assignments) put back the CSV copy when it drifts from the course's?"""
+    import shutil
+
+    course = tmp_path / "course"
+    shutil.copytree(ROOT / "source", course / "source")
+    (course / "exercises" / "data").mkdir(parents=True)
+    shutil.copy2(CSV, course / "exercises" / "data" / CSV_NAME)
+    (course / "source" / AID / CSV_NAME).write_text("stale,copy\n")
+    script = str(ROOT / "scripts" / "sync_assignments.py")
+    check = subprocess.run([sys.executable, script, "--check", "--root", str(course)], capture_output=True,
+                           text=True, env=env())
+    assert check.returncode == 1 and f"source/{AID}/{CSV_NAME}: differs" in check.stdout
+    subprocess.run([sys.executable, script, "--root", str(course)], check=True, env=env(), capture_output=True)
+    assert (course / "source" / AID / CSV_NAME).read_bytes() == CSV.read_bytes()
 
 
 def test_notebook_reads_the_csv_beside_it():

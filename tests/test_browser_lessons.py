@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-pytest.register_assert_rewrite("browser_helpers")
-from browser_helpers import DEMO, LessonFile, ROOT, SCREENSHOTS, lesson_files, show_cells
+from course_notebooks import DEMO, ROOT, SCREENSHOTS, LessonFile, lesson_files, show_cells
+
+from course_tools.cells import KERNELSPEC
 
 pytest_plugins = ["browser_helpers"]
 pytestmark = pytest.mark.browser
@@ -65,7 +66,7 @@ def test_the_checks_catch_a_broken_lesson(lab):
     import nbformat
 
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
     nb.cells = [nbformat.v4.new_code_cell("from exercises import show"),
                 nbformat.v4.new_code_cell("raise RuntimeError('lesson bug')"),
                 nbformat.v4.new_code_cell('show("no-such-bank/no-such-exercise")')]

@@ -6,7 +6,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,7 +17,9 @@ import nbformat
 import pytest
 import yaml
 
-from clean_notebooks import KERNELSPEC, committed_notebooks
+from clean_notebooks import committed_notebooks
+from course_tools.cells import KERNELSPEC
+from lab_server import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -139,17 +140,11 @@ def test_rerunning_setup_does_not_reinstall():
     assert result.returncode == 0
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.skipif(shutil.which("make") is None or not (ROOT / ".venv" / "bin" / "jupyter").exists(),
                     reason="needs make and the course environment")
 def test_make_lab_serves_the_course_index_headless(tmp_path: Path):
     """Does `make lab PORT=...` serve JupyterLab, with no browser, on the course index?"""
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, DISPLAY="", WAYLAND_DISPLAY="", JUPYTER_RUNTIME_DIR=str(tmp_path))
     proc = subprocess.Popen(
         ["make", "lab", f"PORT={port}", "OPEN_BROWSER=False"], cwd=ROOT, env=env,

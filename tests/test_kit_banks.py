@@ -9,7 +9,7 @@ import pytest
 
 from exercises import banks
 from exercises.banks import BankError, UnknownExercise
-from kit_helpers import REPO, bank_dir, workdir, write_bank  # noqa: F401
+from kit_helpers import REPO, write_bank
 
 GOOD_CHOICE = {"id": "check-1", "kind": "choice", "prompt": "Which?", "options": [
     {"key": "a", "text": "A", "correct": True, "feedback": "why a"},

@@ -6,7 +6,7 @@ import pytest
 
 from exercises import Choice, ManyChoice, show
 from exercises.store import ResponseStore
-from kit_helpers import choice_entry, many_entry, responses, workdir  # noqa: F401
+from kit_helpers import choice_entry, many_entry, responses
 
 
 def test_wrong_pick_shows_its_feedback_and_the_right_answer(workdir):

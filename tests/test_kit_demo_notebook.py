@@ -7,6 +7,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from course_tools.cells import KERNELSPEC
 from kit_helpers import REPO
 
 DEMO = REPO / "exercises" / "examples" / "demo.ipynb"
@@ -17,8 +18,7 @@ def test_demo_notebook_is_commit_ready():
     nb = nbformat.read(DEMO, as_version=4)
     nbformat.validate(nb)
     assert (nb.nbformat, nb.nbformat_minor) >= (4, 5)
-    assert nb.metadata["kernelspec"] == {"display_name": "Python 3 (ipykernel)", "language": "python",
-                                         "name": "python3"}
+    assert nb.metadata["kernelspec"] == KERNELSPEC
     for cell in nb.cells:
         assert cell.get("id")
         if cell.cell_type == "code":
@@ -32,7 +32,7 @@ def test_demo_notebook_executes_without_errors(tmp_path):
     work.mkdir()
     shutil.copy(DEMO, work / "demo.ipynb")
     nb = nbformat.read(work / "demo.ipynb", as_version=4)
-    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
+    NotebookClient(nb, timeout=120, kernel_name=KERNELSPEC["name"], allow_errors=True,
                    resources={"metadata": {"path": str(work)}}).execute()
     problems = []
     for i, cell in enumerate(nb.cells):

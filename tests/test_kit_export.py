@@ -8,7 +8,6 @@ import ipywidgets as widgets
 from exercises import export_plan, show
 from exercises.export import plan_data, write_plan
 from exercises.store import ResponseStore
-from kit_helpers import workdir  # noqa: F401
 
 
 def fill_answers():

@@ -8,8 +8,7 @@ import pytest
 from exercises import Choice, Classify, ManyChoice, ScenarioQuestion, show
 from exercises.grading import NoAnswerRecorded, recorded_answer, recorded_record
 from exercises.store import ResponseStore
-from kit_helpers import (all_state_text, choice_entry, classify_entry, many_entry,  # noqa: F401
-                         reflection_entry, responses, scenario_entry, widget_tree, workdir)
+from kit_helpers import all_state_text, choice_entry, classify_entry, many_entry, responses, scenario_entry, widget_tree
 
 LEAKS = ["FB-", "WHY-", "CONS-", "correct", "Correct", "Not quite", "Partly", "Right answer",
          "✔ Best", "Acceptable", "Poor", "score", "Mostly calls for"]

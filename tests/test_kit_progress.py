@@ -9,7 +9,7 @@ import pytest
 from exercises import Progress, progress, show_progress
 from exercises.banks import load_course
 from exercises.store import ResponseStore
-from kit_helpers import REPO, workdir  # noqa: F401
+from kit_helpers import REPO
 
 
 def notebook(path, *sources):

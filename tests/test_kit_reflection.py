@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
+from course_tools.cells import KERNELSPEC
 from exercises import Reflection, show
 from exercises.reflection import Debouncer
-from kit_helpers import reflection_entry, responses, workdir  # noqa: F401
+from kit_helpers import reflection_entry, responses
 
 
 class FakeClock:
@@ -19,17 +19,21 @@ class FakeClock:
         return self.now
 
 
-class FakeTimer:
-    """Collects scheduled calls; the test fires them by hand."""
+class FakeScheduler:
+    """Collects scheduled calls (as ``loop.call_later`` would); the test fires them by hand."""
 
-    made: list = []
+    def __init__(self):
+        self.made: list = []
 
+    def __call__(self, delay, fn):
+        handle = FakeHandle(delay, fn)
+        self.made.append(handle)
+        return handle
+
+
+class FakeHandle:
     def __init__(self, delay, fn):
-        self.delay, self.fn, self.cancelled, self.daemon = delay, fn, False, False
-        FakeTimer.made.append(self)
-
-    def start(self):
-        pass
+        self.delay, self.fn, self.cancelled = delay, fn, False
 
     def cancel(self):
         self.cancelled = True
@@ -41,24 +45,23 @@ class FakeTimer:
 
 def test_debouncer_saves_at_most_once_per_interval_plus_trailing_flush():
     """While typing fast, is there one save per interval, then a final save of the last change?"""
-    calls, clock = [], FakeClock()
-    FakeTimer.made = []
-    d = Debouncer(lambda: calls.append(clock.now), interval=2.0, clock=clock, timer=FakeTimer)
+    calls, clock, sched = [], FakeClock(), FakeScheduler()
+    d = Debouncer(lambda: calls.append(clock.now), interval=2.0, clock=clock, call_later=sched)
     d.trigger()                     # first keystroke: saved at once
     assert calls == [100.0]
-    for step in range(10):          # ten keystrokes within 1 s: no more saves yet
+    for _ in range(10):             # ten keystrokes within 1 s: no more saves yet
         clock.now += 0.1
         d.trigger()
-    assert calls == [100.0] and len(FakeTimer.made) == 1
-    assert abs(FakeTimer.made[0].delay - 1.9) < 1e-6 and d.pending
+    assert calls == [100.0] and len(sched.made) == 1
+    assert abs(sched.made[0].delay - 1.9) < 1e-6 and d.pending
     clock.now = 102.0
-    FakeTimer.made[0].fire()        # trailing save catches the last change
+    sched.made[0].fire()            # trailing save catches the last change
     assert calls == [100.0, 102.0] and not d.pending
     clock.now = 102.5
     d.trigger()                     # inside the interval again: scheduled, then flushed
     assert len(calls) == 2
     d.flush()
-    assert calls == [100.0, 102.0, 102.5] and FakeTimer.made[-1].cancelled
+    assert calls == [100.0, 102.0, 102.5] and sched.made[-1].cancelled
     d.flush()                       # nothing pending: no extra save
     assert len(calls) == 3
     d.trigger()
@@ -66,35 +69,71 @@ def test_debouncer_saves_at_most_once_per_interval_plus_trailing_flush():
     assert not d.pending
 
 
-def test_debouncer_with_real_timer():
-    """Does the real (threaded) timer run the trailing save?"""
+def test_debouncer_without_an_event_loop_saves_every_change_at_once():
+    """Where nothing can schedule a delayed call (no running loop, e.g. a script), is each change
+    saved at once, with no thread started?"""
+    import threading
+
     calls = []
-    d = Debouncer(lambda: calls.append(1), interval=0.05)
-    d.trigger()
-    d.trigger()
-    deadline = time.monotonic() + 5
-    while len(calls) < 2 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert len(calls) == 2
+    before = threading.active_count()
+    d = Debouncer(lambda: calls.append(1), interval=60)
+    for _ in range(3):
+        d.trigger()
+    assert calls == [1, 1, 1] and not d.pending and threading.active_count() == before
+
+
+def test_debouncer_on_a_running_asyncio_loop():
+    """On a running asyncio loop (as in the kernel), is the trailing save a loop.call_later, no thread?"""
+    import asyncio
+    import threading
+
+    calls = []
+
+    async def typing():
+        d = Debouncer(lambda: calls.append(threading.current_thread().name), interval=0.05)
+        d.trigger()
+        d.trigger()
+        assert d.pending and len(calls) == 1
+        await asyncio.sleep(0.5)
+        return d
+
+    d = asyncio.run(typing())
+    assert len(calls) == 2 and set(calls) == {threading.current_thread().name} and not d.pending
 
 
 def test_typing_saves_debounced_and_save_button(workdir):
-    """Does typing auto-save (debounced), and does Save save now with 'Saved at HH:MM'?"""
+    """On the kernel's asyncio loop: does typing save at once, then say "Saving…" while a change
+    waits, save it on flush, and does Save save now with 'Saved at HH:MM'?"""
+    import asyncio
+
+    async def learner():
+        w = Reflection(reflection_entry(), save_interval=60)
+        assert w.textarea.description and w.textarea.continuous_update
+        w.textarea.value = "first words"
+        assert responses(workdir)["t/r"]["answer"] == "first words"   # leading save
+        assert re.search(r"Saved at \d\d:\d\d", w.status.value)
+        w.textarea.value = "first words and more"                     # within the interval: pending
+        assert responses(workdir)["t/r"]["answer"] == "first words"
+        assert "Saving…" in w.status.value and "Saved at" not in w.status.value
+        w.flush()                                                     # the final flush
+        assert responses(workdir)["t/r"]["answer"] == "first words and more"
+        assert re.search(r"Saved at \d\d:\d\d", w.status.value)
+        w.textarea.value = "edited again"
+        w.save_button.click()
+        rec = responses(workdir)["t/r"]
+        assert rec["answer"] == "edited again" and rec["words"] == 2 and rec["kind"] == "reflection"
+        assert w.save() == rec  # unchanged text: nothing new written
+        assert responses(workdir)["t/r"]["attempts"] == rec["attempts"]
+
+    asyncio.run(learner())
+
+
+def test_typing_without_an_event_loop_saves_every_change(workdir):
+    """With no event loop to delay saves on, is every typed change saved at once (none waits)?"""
     w = Reflection(reflection_entry(), save_interval=60)
-    assert w.textarea.description and w.textarea.continuous_update
-    w.textarea.value = "first words"
-    assert responses(workdir)["t/r"]["answer"] == "first words"   # leading save
-    assert re.search(r"Saved at \d\d:\d\d", w.status.value)
-    w.textarea.value = "first words and more"                     # within the interval: pending
-    assert responses(workdir)["t/r"]["answer"] == "first words"
-    w.flush()                                                     # the final flush
-    assert responses(workdir)["t/r"]["answer"] == "first words and more"
-    w.textarea.value = "edited again"
-    w.save_button.click()
-    rec = responses(workdir)["t/r"]
-    assert rec["answer"] == "edited again" and rec["words"] == 2 and rec["kind"] == "reflection"
-    assert w.save() == rec  # unchanged text: nothing new written
-    assert responses(workdir)["t/r"]["attempts"] == rec["attempts"]
+    for text in ("one", "one two", "one two three"):
+        w.textarea.value = text
+        assert responses(workdir)["t/r"]["answer"] == text and "Saved at" in w.status.value
 
 
 def test_live_word_count(workdir):
@@ -150,26 +189,30 @@ def test_reflection_via_show(workdir):
 
 @pytest.mark.slow
 def test_trailing_autosave_in_a_real_kernel(tmp_path):
-    """In a real kernel, does the timer thread's trailing save land in the file without errors?"""
+    """In a real kernel, does the trailing save (on the kernel's event loop, no thread) land in the
+    file, with "Saving…" shown while it waits?"""
     import nbformat
     from nbclient import NotebookClient
     from nbformat import v4
 
     code = (
-        "import json, time\n"
+        "import asyncio, json, threading\n"
+        "threads = threading.active_count()\n"
         "from exercises import show\n"
         "w = show('demo/reflect')\n"
-        "w._debouncer.interval = 0.3\n"
+        "w._debouncer.interval = 3.0\n"
         "w.text = 'first'\n"
         "w.text = 'first and last'\n"
-        "time.sleep(1.5)\n"
+        "assert 'Saving…' in w.status.value, w.status.value\n"
+        "import threading; assert threading.active_count() == threads, 'a thread was started'\n"
+        "await asyncio.sleep(4.5)\n"
         "saved = json.load(open('responses.json', encoding='utf-8'))['responses']['demo/reflect']['answer']\n"
         "assert saved == 'first and last', saved\n"
         "assert 'Saved at' in w.status.value\n"
         "print('ok')"
     )
     nb = v4.new_notebook(cells=[v4.new_code_cell(code)])
-    NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True,
+    NotebookClient(nb, timeout=60, kernel_name=KERNELSPEC["name"], allow_errors=True,
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
     outs = nb.cells[0].outputs
     assert not [o for o in outs if o.output_type == "error"], [o.get("evalue") for o in outs]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from exercises import ScenarioQuestion, show
-from kit_helpers import responses, scenario_entry, workdir  # noqa: F401
+from kit_helpers import responses, scenario_entry
 
 
 def test_branching_two_levels_with_ratings_why_and_consequence(workdir):
@@ -64,9 +64,20 @@ def test_restart_replays_saved_path(workdir):
 
 
 def test_focus_and_labels(workdir):
-    """Is the leadership focus named, and are the controls labelled?"""
+    """Is the leadership focus named only after the first choice, and are the controls labelled?"""
     w = ScenarioQuestion(scenario_entry())
-    assert "team and technical leadership" in w.children[0].value
+    shown = lambda: " ".join(c.value for c in w.children if hasattr(c, "value") and isinstance(c.value, str))  # noqa: E731
+    assert "Mostly calls for" not in shown()          # the learner diagnoses first
+    w.choose("a")
+    assert "Mostly calls for: team and technical leadership" in w.outcome.value
+    w.back()
+    assert "Mostly calls for" not in shown()          # back at the start: hidden again
+    w.choose("b")
+    again = ScenarioQuestion(scenario_entry())      # restored after a restart: still shown
+    assert "Mostly calls for: team and technical leadership" in again.outcome.value
+    graded = ScenarioQuestion(scenario_entry(), graded=True)
+    graded.choose("a")
+    assert "Mostly calls for" not in graded.outcome.value
     assert w.actions.description and w.choose_button.description == "Choose"
     assert w.back_button.description == "Back"
 

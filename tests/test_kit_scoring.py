@@ -32,7 +32,7 @@ def test_choice_right_and_wrong():
     (["b", "d"], 0.0),            # floored at 0, never negative
 ])
 def test_many_choice_partial_credit(picked, expected):
-    """Is many-choice credit (right − wrong) / number right, floored at 0?"""
+    """Is many-choice credit (share of right picked) − (share of wrong picked), floored at 0?"""
     assert scoring.many_choice_score(many_entry()["options"], picked) == pytest.approx(expected)
     assert scoring.score_many_choice(many_entry()["options"], picked).score == pytest.approx(expected)
 
@@ -50,13 +50,41 @@ def test_classify_scores_share_right_with_item_feedback():
     """Does classify score the share of right items and give feedback for each item?"""
     items = classify_entry()["items"]
     res = scoring.score_classify(items, {"one": "team", "two": "team"})
-    assert res.score == pytest.approx(1 / 3)
+    # team: 1 of 1 right item picked, 1 of 2 others put there -> 0.5; the other categories 0.
+    assert res.score == pytest.approx(0.5 / 3)
     assert res.verdict == "partial" and res.verdict_text == "◐ Partly right"
     by = {f.key: f for f in res.items}
     assert by["one"].correct and not by["two"].correct and by["three"].given is None
     assert by["two"].expected == "technical" and by["two"].feedback == "FB-two"
     assert by["one"].icon == "✔" and by["two"].icon == "✘"
     assert scoring.score_classify([], {}).score == 0.0
+
+
+@pytest.mark.parametrize("right, universe, picked, expected", [
+    ({"a"}, "abcde", "a", 1.0),          # one right of five
+    ({"a"}, "abcde", "ab", 0.75),        # 1 - 1/4
+    ({"a"}, "abcde", "abcde", 0.0),      # everything: nothing
+    ({"a", "b", "c", "d"}, "abcde", "abcd", 1.0),
+    ({"a", "b", "c", "d"}, "abcde", "abc", 0.75),
+    ({"a", "b", "c", "d"}, "abcde", "abcde", 0.0),  # all but one right: ticking all still earns 0
+    ({"a", "b"}, "abcde", "", 0.0),
+])
+def test_informedness_rule(right, universe, picked, expected):
+    """Does the many-choice rule give these exact fractions, whatever the number of right options?"""
+    assert scoring.informedness(set(picked), right, set(universe)) == pytest.approx(expected)
+
+
+def test_content_blind_strategies_earn_nothing():
+    """Does ticking everything, or sorting every item into one category, score 0?"""
+    opts = [{"key": k, "correct": k in "ab"} for k in "abcde"]
+    assert scoring.many_choice_score(opts, list("abcde")) == 0.0
+    key = {"i1": "team", "i2": "team", "i3": "technical", "i4": "both"}
+    for cat in ("team", "technical", "both"):
+        assert scoring.classify_fraction({i: cat for i in key}, key) == 0.0
+    assert scoring.classify_fraction(dict(key), key) == 1.0
+    # one item wrong: team 1/2 - 0 = .5, technical 1 - 1/3, both 1 -> mean
+    got = scoring.classify_fraction({"i1": "technical", "i2": "team", "i3": "technical", "i4": "both"}, key)
+    assert got == pytest.approx((0.5 + (1 - 1 / 3) + 1) / 3)
 
 
 def test_verdicts():

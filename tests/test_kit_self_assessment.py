@@ -7,7 +7,7 @@ import sys
 import ipywidgets as widgets
 
 from exercises import SelfAssessment, charts, show
-from kit_helpers import responses, self_entry, workdir  # noqa: F401
+from kit_helpers import responses, self_entry
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

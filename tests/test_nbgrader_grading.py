@@ -45,12 +45,30 @@ def classify_signal(metric_name, trend):
 #     team: engagement_score down -> "none" (should be "team") -> 0 of 2   => 2.0 of 5
 PARTIAL_WIDGETS = {
     f"{AID}/q-whose-call": "b",                        # right: 1
-    f"{AID}/q-team-signals": ["a", "c"],               # not the whole set: 0 of 2
+    # 2 of the 3 right options, no wrong one: informedness 2/3 - 0 -> 4/3 of 2
+    f"{AID}/q-team-signals": ["a", "c"],
+    # 3 of 4 items, the "both" item put in "team": technical 1, team 1 - 1/3, both 0 -> 5/9 -> 10/9 of 2
     f"{AID}/q-sort-decisions": {"service-boundary": "technical", "stuck-pattern": "team",
-                                "roadmap-with-sofia": "team", "retry-policy": "technical"},  # 3 of 4: 1.5
+                                "roadmap-with-sofia": "team", "retry-policy": "technical"},
     # q-tlm-risk: never answered: 0
 }
-PARTIAL_EXPECTED = 3.0 + 2.0 + 1.0 + 1.5
+PARTIAL_EXPECTED = 3.0 + 2.0 + 1.0 + 4 / 3 + 10 / 9
+# Every widget answer wrong: choice 0; many-choice with only wrong options ticked 0 - 1/2 -> 0;
+# classify with every item in a wrong category 0.
+WRONG_WIDGETS = {
+    f"{AID}/q-whose-call": "a",
+    f"{AID}/q-team-signals": ["b", "d"],
+    f"{AID}/q-sort-decisions": {"service-boundary": "team", "stuck-pattern": "technical",
+                                "roadmap-with-sofia": "team", "retry-policy": "both"},
+    f"{AID}/q-tlm-risk": "d",
+}
+# What a learner who never read the question can do: tick every option, sort every item into one
+# category. Both earn 0 by the stated rules (INSTRUCTORS.md), not the 3/5 and 2/4 a naive count gives.
+CONTENT_BLIND_WIDGETS = {
+    f"{AID}/q-team-signals": ["a", "b", "c", "d", "e"],
+    f"{AID}/q-sort-decisions": {"service-boundary": "technical", "stuck-pattern": "technical",
+                                "roadmap-with-sofia": "technical", "retry-policy": "technical"},
+}
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +90,8 @@ def graded(tmp_path_factory):
 
     add("solution", solved(AID), keys)
     add("untouched", release_nb(AID))
+    add("wrong-widgets", solved(AID), WRONG_WIDGETS)
+    add("content-blind", solved(AID), CONTENT_BLIND_WIDGETS)
     partial = set_answer(solved(AID), "duties-answer", PARTIAL_DUTIES)
     add("partial", set_answer(partial, "signals-answer", PARTIAL_SIGNALS), PARTIAL_WIDGETS)
     # Tampering: a test cell deleted, a locked test emptied (to hide a wrong answer), the
@@ -153,10 +173,20 @@ def test_partly_right_submission_gets_exact_partial_score(graded):
     assert cells["signals-tests-technical"] == 2
     assert cells["signals-tests-team"] == 0
     assert cells["q-whose-call-grade"] == 1
-    assert cells["q-team-signals-grade"] == 0
-    assert cells["q-sort-decisions-grade"] == 1.5  # partial credit: 3 of 4 items
+    assert cells["q-team-signals-grade"] == pytest.approx(4 / 3)    # partial credit: the many-choice rule
+    assert cells["q-sort-decisions-grade"] == pytest.approx(10 / 9)  # partial credit: the classify rule
     assert cells["q-tlm-risk-grade"] == 0          # never recorded
-    assert score(graded, "partial") == PARTIAL_EXPECTED
+    assert score(graded, "partial") == pytest.approx(PARTIAL_EXPECTED)
+
+
+def test_wrong_and_content_blind_widget_answers_score_zero(graded):
+    """Do wrong widget answers, ticking every option and one category for everything all score 0,
+    while the same learners' code answers keep their points?"""
+    for student in ("wrong-widgets", "content-blind"):
+        cells = graded["scores"][student]["cells"]
+        for q in ("q-whose-call", "q-team-signals", "q-sort-decisions", "q-tlm-risk"):
+            assert cells[f"{q}-grade"] == 0, (student, q)
+        assert score(graded, student) == FULL - 6
 
 
 def test_widget_answers_in_responses_json_are_graded(graded):
@@ -167,8 +197,11 @@ def test_widget_answers_in_responses_json_are_graded(graded):
         assert graded["scores"]["solution"]["cells"][cell] > 0
         # The instructor's responses.json in source/ was not copied over the learner's files.
         assert graded["scores"]["no-responses"]["cells"][cell] == 0
-    src_responses = graded["course"] / "source" / AID / "responses.json"
-    assert src_responses.exists(), "the scenario needs an instructor's responses.json in source/"
+    # The instructor's own answers (tried in source/) were kept outside source/, so neither
+    # generate_assignment nor autograde's "master files" copy can ship them.
+    assert not (graded["course"] / "source" / AID / "responses.json").exists()
+    kept = graded["course"] / ".instructor-answers" / AID / "responses.json"
+    assert kept.exists(), "the scenario needs an instructor's recorded answers"
     assert not (graded["course"] / "autograded" / "no-responses" / AID / "responses.json").exists()
 
 
@@ -178,17 +211,19 @@ def test_missing_responses_scores_widgets_zero_with_a_clear_message(graded):
     assert s["auto"] == FULL - 6  # the four widget questions are worth 6
     nb = autograded_nb(graded, "no-responses")
     out = cell_by_id(nb, "q-whose-call-grade").outputs
-    assert out and out[0]["ename"] == "NoAnswerRecorded"
-    assert "No answer recorded" in out[0]["evalue"]
+    assert [o["output_type"] for o in out] == ["display_data", "execute_result"]
+    assert "No answer was recorded for this question." in out[0]["data"]["text/plain"]
+    assert out[1]["data"]["text/plain"] == "0.0"
     html = feedback_html(graded, "no-responses")
-    assert "No answer recorded for" in html and "NoAnswerRecorded" in html
+    assert "No answer was recorded for this question." in html and "0 of 1 point" in html
 
 
 def test_corrupt_responses_scores_widgets_zero_others_graded(graded):
     """With a corrupt responses.json, do widget questions score 0 (clear message) and the rest count?"""
     assert score(graded, "corrupt-responses") == FULL - 6
     html = feedback_html(graded, "corrupt-responses")
-    assert "No answer recorded for" in html
+    assert "No answer was recorded for this question." in html
+    assert "responses.json is not valid JSON" in html
     # The learner's file is kept for the instructor to look at: the kit moves a corrupt file aside
     # (as responses.corrupt-<time>.json) when the widget cell runs during autograde.
     folder = graded["course"] / "autograded" / "corrupt-responses" / AID
@@ -280,8 +315,10 @@ def test_feedback_says_which_hidden_test_cells_failed(graded):
     """Does a failing hidden-test cell tell the learner plainly that it failed, and keep its score?"""
     html = feedback_html(graded, "partial")
     assert "A test in this cell did not pass (AssertionError)" in html
-    assert "The tests in this cell ran without errors" in html
-    assert f"Score: {PARTIAL_EXPECTED:g} / 23.0" in html  # the scores are all still shown
+    assert "The tests in this cell passed" in html
+    assert "ran without errors" not in html
+    assert "Partly right: some of the checks in this cell passed" in html  # duties-tests, 3 of 4
+    assert f"Score: {round(PARTIAL_EXPECTED, 2):g} / 23.0" in html  # the scores are all still shown
     assert "Score: 3.0 / 4.0" in html  # partial credit survives the scrubbing
 
 

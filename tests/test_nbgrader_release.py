@@ -36,7 +36,7 @@ def regenerated(tmp_path_factory):
         folder = course / "source" / aid
         for name in STRAY:
             (folder / name).write_text('{"schema_version": 1, "responses": {}}')
-        (folder / ".ipynb_checkpoints").mkdir()
+        (folder / ".ipynb_checkpoints").mkdir(exist_ok=True)  # an instructor's Lab may have made it
         (folder / ".ipynb_checkpoints" / f"{aid}-checkpoint.ipynb").write_text("{}")
         # a stale file in release/ that no longer exists in source/ must go
         (course / "release" / aid / "old-handout.txt").write_text("retired")
@@ -129,3 +129,18 @@ def test_bank_schema_accepts_the_assignment_banks():
     for aid in ASSIGNMENTS:
         bank = yaml.safe_load((ROOT / "exercises" / "banks" / f"{aid}.yaml").read_text(encoding="utf-8"))
         jsonschema.validate(bank, schema)
+
+
+def test_a_bare_generate_after_trying_the_widgets_ships_none_of_the_instructors_answers(tmp_path):
+    """After an instructor answers the widgets inside source/<id>/ (in JupyterLab), does a bare
+    `nbgrader generate_assignment` (what the formgrader's Generate button runs) release no answer?"""
+    from nbgrader_helpers import make_course, nbgrader, record_answers
+
+    aid = "a2-team-vs-tech"
+    course = make_course(tmp_path / "course", [aid])
+    record_answers({course / "source" / aid: widget_keys(source_nb(aid))})
+    assert not list((course / "source" / aid).glob("responses*")), "answers must not land in source/"
+    kept = course / ".instructor-answers" / aid / "responses.json"
+    assert set(json.loads(kept.read_text())["responses"]) == set(widget_keys(source_nb(aid)))
+    nbgrader(course, "generate_assignment", aid, "--force", exchange=tmp_path / "exchange")
+    assert sorted(p.name for p in (course / "release" / aid).iterdir()) == [f"{aid}.ipynb"]

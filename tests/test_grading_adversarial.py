@@ -1,0 +1,178 @@
+"""Grading nobody can cheat: adversarial submissions through the real nbgrader, in the sandbox.
+
+For every assignment, a blank release and a set of attacks (tests/adversarial_helpers.py) are graded
+together the way ``make grade`` does (``python -m course_tools.parallel_grade``); for one assignment
+the same attacks go through the ``nbgrader autograde`` command line. Each attack must score no more
+than the blank release, and nothing outside the submission may change: not ``source/``, not
+``release/``, not another learner's submission, not a folder outside the course, not the gradebook
+beyond what grading itself writes. Every submission must be graded (the batch always finishes).
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from adversarial_helpers import (ATTACKS, SECRET_ENV, SECRET_VALUE, attack, outputs_text,
+                                 tree_digest)
+from nbgrader_helpers import (ASSIGNMENTS, env, gradebook_scores, make_course, nbgrader,
+                              put_submission, read_nb, release_nb)
+
+pytestmark = [pytest.mark.nbgrader, pytest.mark.slow,
+              pytest.mark.skipif(sys.platform != "linux", reason="the grading sandbox is Linux-only")]
+
+TIMEOUT = 10  # seconds per cell: the endless loops and floods cost little
+UNCHANGED = ("source", "release", "submitted", "nbgrader_config.py")
+
+
+def _build(root: Path, aid: str, kinds) -> dict:
+    course = make_course(root / "course", [aid])
+    outside = root / "outside"
+    outside.mkdir()
+    (outside / "home-file.txt").write_text("a file in someone's home folder")
+    exchange = root / "exchange"
+    nbgrader(course, "generate_assignment", aid, "--force", exchange=exchange, timeout=1800)
+    put_submission(course, "blank", aid, release_nb(aid))
+    other = put_submission(course, "other", aid, release_nb(aid))
+    (other / "notes.txt").write_text("another learner's private notes")
+    for kind in kinds:
+        put_submission(course, kind, aid, attack(aid, kind, course, outside))
+    return {"course": course, "outside": outside, "exchange": exchange, "aid": aid,
+            "before": tree_digest(course, skip=("gradebook.db",)),
+            "outside_before": tree_digest(outside)}
+
+
+def _finish(built: dict, log: str) -> dict:
+    course, aid = built["course"], built["aid"]
+    built["log"] = log
+    built["scores"] = gradebook_scores(course, aid)
+    built["after"] = tree_digest(course)
+    built["outside_after"] = tree_digest(built["outside"])
+    return built
+
+
+def _grade_parallel(built: dict) -> str:
+    proc = subprocess.run(
+        [sys.executable, "-m", "course_tools.parallel_grade", built["aid"], "--course-dir",
+         str(built["course"]), "--jobs", "3", "--timeout", str(TIMEOUT)],
+        cwd=built["course"], env=env(built["exchange"], **{SECRET_ENV: SECRET_VALUE}),
+        capture_output=True, text=True, timeout=3600)
+    return proc.stdout + proc.stderr
+
+
+@pytest.fixture(scope="module", params=ASSIGNMENTS)
+def graded(request, tmp_path_factory):
+    """One assignment: the blank release, another learner and every attack, graded by make grade."""
+    built = _build(tmp_path_factory.mktemp(f"adv-{request.param}"), request.param, ATTACKS)
+    return _finish(built, _grade_parallel(built))
+
+
+@pytest.fixture(scope="module")
+def graded_cli(tmp_path_factory):
+    """a2 through the nbgrader command line, with the attacks that reach outside the submission."""
+    aid = "a2-team-vs-tech"
+    kinds = ["read-key", "write-gradebook", "other-learner", "redefined-helpers", "kill-kernel",
+             "stubborn-loop"]
+    built = _build(tmp_path_factory.mktemp("adv-cli"), aid, kinds)
+    old = os.environ.get(SECRET_ENV)
+    os.environ[SECRET_ENV] = SECRET_VALUE
+    try:
+        proc = nbgrader(built["course"], "autograde", aid, f"--Execute.timeout={TIMEOUT}",
+                        exchange=built["exchange"], check=False, timeout=3600)
+    finally:
+        if old is None:
+            os.environ.pop(SECRET_ENV, None)
+        else:
+            os.environ[SECRET_ENV] = old
+    built["kinds"] = kinds
+    built["returncode"] = proc.returncode
+    return _finish(built, proc.stdout + proc.stderr)
+
+
+def autograded(built, student):
+    aid = built["aid"]
+    return read_nb(built["course"] / "autograded" / student / aid / f"{aid}.ipynb")
+
+
+def _check_scores(built, kinds):
+    scores = built["scores"]
+    assert "blank" in scores, built["log"][-3000:]
+    blank = scores["blank"]["auto"]
+    missing = [k for k in kinds if k not in scores or not (built["course"] / "autograded" / k).is_dir()]
+    assert not missing, f"not graded: {missing}\n{built['log'][-3000:]}"
+    higher = {k: scores[k]["auto"] for k in kinds if scores[k]["auto"] > blank}
+    assert not higher, f"attacks scoring more than the blank release ({blank}): {higher}"
+
+
+def _check_nothing_outside_changed(built):
+    before, after = built["before"], built["after"]
+    changed = sorted(p for p in before if p.split("/")[0] in UNCHANGED and before[p] != after.get(p))
+    added = sorted(p for p in after if p not in before and p.split("/")[0] in UNCHANGED)
+    assert not changed and not added, f"changed: {changed}, added: {added}"
+    assert built["outside_before"] == built["outside_after"], "a folder outside the course changed"
+    assert "planted.txt" not in after
+
+
+def test_every_attack_scores_no_more_than_the_blank_release(graded):
+    """Does every attack on this assignment score at most what the blank release scores?"""
+    _check_scores(graded, ATTACKS)
+
+
+def test_attacks_change_nothing_outside_their_submission(graded):
+    """Are source/, release/, the submissions and folders outside the course unchanged after grading?"""
+    _check_nothing_outside_changed(graded)
+
+
+def test_gradebook_is_intact_and_only_grading_wrote_it(graded):
+    """Is the gradebook a sound sqlite file with no manual scores (which only the instructor gives)?"""
+    con = sqlite3.connect(graded["course"] / "gradebook.db")
+    try:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert con.execute("SELECT count(*) FROM grade WHERE manual_score IS NOT NULL").fetchone()[0] == 0
+    finally:
+        con.close()
+    text = outputs_text(autograded(graded, "write-gradebook"))
+    assert "GRADEBOOK WRITTEN" not in text and "GRADEBOOK CLOBBERED" not in text
+
+
+def test_learner_code_cannot_read_keys_other_learners_or_secrets(graded):
+    """Did the attacks find no answer key, no other learner's notes, no network and no grader secret?"""
+    key_text = outputs_text(autograded(graded, "read-key"))
+    assert "KEYS FOUND: 0" in key_text, key_text[-2000:]
+    other_text = outputs_text(autograded(graded, "other-learner"))
+    assert "another learner's private notes" not in other_text
+    assert "a file in someone's home folder" not in other_text
+    assert "WROTE" not in other_text and "NETWORK OPEN" not in other_text
+    assert "no secret" in other_text and SECRET_ENV not in other_text
+
+
+def test_limits_end_in_a_clear_message(graded):
+    """Do a killed kernel, an output flood, a memory bomb, a fork bomb, a loop that ignores
+    interrupts and a huge file each leave a message in the notebook that says what happened?"""
+    expect = {
+        "kill-kernel": "kernel stopped",
+        "flood-output": "more than 1024 KB of output",
+        "memory-bomb": "the notebook used more than 2 GB of memory",
+        "fork-bomb": "tried to start another process",
+        "stubborn-loop": "did not stop when interrupted",
+        "big-file": "wrote a file larger than 64 MB",
+    }
+    for kind, message in expect.items():
+        text = outputs_text(autograded(graded, kind))
+        assert message in text, (kind, text[-1500:])
+    size = (graded["course"] / "autograded" / "flood-output" / graded["aid"] /
+            f"{graded['aid']}.ipynb").stat().st_size
+    assert size < 4 * 2**20, f"the flooded notebook is {size} bytes"
+
+
+def test_cli_attacks_score_no_more_than_blank_and_change_nothing(graded_cli):
+    """Through `nbgrader autograde`: is every attack graded, scored at most the blank release,
+    with nothing outside its submission changed and no key read?"""
+    _check_scores(graded_cli, graded_cli["kinds"])
+    _check_nothing_outside_changed(graded_cli)
+    assert "KEYS FOUND: 0" in outputs_text(autograded(graded_cli, "read-key"))
+    assert graded_cli["returncode"] == 0, graded_cli["log"][-3000:]
