@@ -29,7 +29,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 import yaml
 
-from hub_helpers import (ROOT, CohortEnv, LTIHub, UnixUser, _run, cohort_unavailable_reason,
+from hub_helpers import (ROOT, CohortEnv, LTIHub, _run, cohort_unavailable_reason,
                          remove_unix_account, remove_unix_group, run_as, uid_footprint)
 
 pytestmark = [pytest.mark.slow, pytest.mark.nbgrader]
