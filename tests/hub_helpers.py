@@ -294,7 +294,10 @@ class Hub:
 
     def stop(self) -> None:
         """SIGTERM the Hub's process group (the Hub stops users' servers and its proxy), then SIGKILL."""
-        if self.proc is None or self.proc.poll() is not None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is not None:   # the Hub died on its own: its proxy may still be running
+            self._kill_proxy()
             return
         try:
             os.killpg(self.proc.pid, signal.SIGTERM)
@@ -311,7 +314,10 @@ class Hub:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
-        # A proxy that outlived the Hub (it runs in the Hub's process group, but be sure).
+        self._kill_proxy()
+
+    def _kill_proxy(self) -> None:
+        """A proxy that outlived the Hub (it starts in its own session, so killpg misses it)."""
         pid_file = self.env.state / "proxy.pid"
         try:
             os.kill(int(pid_file.read_text().strip()), signal.SIGKILL)

@@ -29,7 +29,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 import yaml
 
-from hub_helpers import (ROOT, CohortEnv, LTIHub, UnixUser, _run, cohort_unavailable_reason,
+from hub_helpers import (ROOT, CohortEnv, LTIHub, _run, cohort_unavailable_reason,
                          remove_unix_account, remove_unix_group, run_as, uid_footprint)
 
 pytestmark = [pytest.mark.slow, pytest.mark.nbgrader]
@@ -410,10 +410,16 @@ def test_learners_submit_instructor_grades_passback_posts_scores(lti):
     assert item["scoreMaximum"] == pytest.approx(key.total_points)
     subs = {platform.users[h]["sub"]: h for h in ("ana", "ben")}
     given = {subs[s["userId"]]: s for s in platform.score_posts}
-    assert given["ana"]["scoreGiven"] == pytest.approx(key.auto_points)
+    # The posted scores are the gradebook's, exactly (nbgrader's own export, as the grader).
+    lti.as_grader(a, [lti.env.bin / "nbgrader", "export"])
+    import csv
+    course_dir = Path(lti.course_cfg(a)["course_dir"])
+    rows = {r["student_id"]: float(r["score"]) for r in csv.DictReader(
+        run_as(_Account(f"grader-{a}"), ["cat", course_dir / "grades.csv"], env=lti.grader_env(a)).stdout.splitlines())
+        if r["assignment"] == lti.assignment}
+    assert given["ana"]["scoreGiven"] == pytest.approx(rows[right.name])
+    assert given["ben"]["scoreGiven"] == pytest.approx(rows[wrong.name])
     assert given["ben"]["scoreGiven"] < given["ana"]["scoreGiven"]
-    if lti.assignment == "a2-team-vs-tech":
-        assert given["ben"]["scoreGiven"] == pytest.approx(0.0)
     assert {s["gradingProgress"] for s in given.values()} == {"PendingManual"}
     assert all(s["scoreMaximum"] == pytest.approx(key.total_points) for s in given.values())
 
