@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import hashlib
 import json
 import os
 import re
@@ -382,7 +381,7 @@ def _graded_bank_leaks(edition: Path) -> list[Leak]:
                 if isinstance(node, dict):
                     for k, v in node.items():
                         if k in ("correct", "answer", "feedback", "key_answer", "rating") and trail:
-                            bad.append(".".join(trail + [str(k)]))
+                            bad.append(".".join(trail + [str(k)]))  # noqa: B023  (walk runs inside the loop)
                         walk(v, trail + [str(k)])
                 elif isinstance(node, list):
                     for i, v in enumerate(node):

@@ -10,9 +10,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from kit_helpers import workdir  # noqa: F401  (fixture)
 from nbgrader_helpers import (
-    ASSIGNMENTS, ROOT, auto_points, cell_by_id, gradebook_scores, make_course, nbgrader, put_submission,
+    ASSIGNMENTS, ROOT, auto_points, gradebook_scores, make_course, nbgrader, put_submission,
     record_answers, release_nb, solved, source_nb, widget_keys,
 )
 

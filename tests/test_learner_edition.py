@@ -156,7 +156,7 @@ def _plant_markdown(ed: Path, rel: str, text: str) -> None:
 
 
 def _first_hidden(grade_prefix: str = "") -> tuple[str, str]:
-    for name, grade_id, cell in graded_cells("HIDDEN TESTS"):
+    for _name, grade_id, cell in graded_cells("HIDDEN TESTS"):
         if grade_id.startswith(grade_prefix):
             return grade_id, cell.source
     raise LookupError(grade_prefix)
@@ -173,8 +173,8 @@ def plant_hidden_test_cell(ed: Path) -> str:
 
 def plant_choice_key_in_a_lesson(ed: Path) -> str:
     # Only the expected value, re-typed the way an author might leave it: no region marker at all.
-    for name, grade_id, cell in graded_cells("HIDDEN TESTS"):
-        for kind, text in edition.regions(cell.source):
+    for _name, grade_id, cell in graded_cells("HIDDEN TESTS"):
+        for _kind, text in edition.regions(cell.source):
             for value in edition._expected_values(text):
                 if isinstance(value, str):
                     rel = "notebooks/12_conclusion.ipynb"
@@ -184,8 +184,8 @@ def plant_choice_key_in_a_lesson(ed: Path) -> str:
 
 
 def plant_classify_key_as_json(ed: Path) -> str:
-    for name, grade_id, cell in graded_cells("HIDDEN TESTS"):
-        for kind, text in edition.regions(cell.source):
+    for _name, _grade_id, cell in graded_cells("HIDDEN TESTS"):
+        for _kind, text in edition.regions(cell.source):
             for value in edition._expected_values(text):
                 if isinstance(value, dict):
                     rel = "exercises/data/answers.json"
@@ -195,8 +195,8 @@ def plant_classify_key_as_json(ed: Path) -> str:
 
 
 def plant_many_choice_key(ed: Path) -> str:
-    for name, grade_id, cell in graded_cells("HIDDEN TESTS"):
-        for kind, text in edition.regions(cell.source):
+    for _name, _grade_id, cell in graded_cells("HIDDEN TESTS"):
+        for _kind, text in edition.regions(cell.source):
             for value in edition._expected_values(text):
                 if isinstance(value, list):
                     rel = "exercises/review.py"
@@ -218,7 +218,7 @@ def plant_solution_line(ed: Path) -> str:
 
 def plant_hidden_assert(ed: Path) -> str:
     for _name, _gid, cell in graded_cells("HIDDEN TESTS"):
-        for kind, text in edition.regions(cell.source):
+        for _kind, text in edition.regions(cell.source):
             calls = edition._asserted_calls(text)
             if calls:
                 rel = "notebooks/spaced_review.ipynb"

@@ -172,6 +172,6 @@ def test_pages_render_widgets_are_drawn_nothing_leaves_the_site_and_axe_is_clean
             context.close()
             browser.close()
     if theme_notes:
-        warnings.warn("axe (moderate/minor) on the course pages:\n" + "\n".join(theme_notes))
+        warnings.warn("axe (moderate/minor) on the course pages:\n" + "\n".join(theme_notes), stacklevel=2)
     assert context.blocked == [], f"requests left the site: {context.blocked[:8]}"
     assert not problems, "\n".join(problems)
