@@ -11,7 +11,6 @@ environment takes ~10-40 s (uv, npm ci); the cohort itself about a minute on two
 """
 from __future__ import annotations
 
-import ast
 import csv
 import html
 import io
@@ -21,6 +20,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+
+from course_tools.contract import grade_calls
 
 from hub_helpers import (COURSE_ID, ROOT, CohortEnv, Hub, UnixUser, cohort_unavailable_reason,
                          page_config, run_as)
@@ -53,7 +54,10 @@ def nbmeta(cell) -> dict:
 
 
 def hidden_blocks(text: str) -> list[str]:
-    return re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", text, re.S)
+    from course_tools.contract import hidden_region
+
+    region = hidden_region(text)
+    return [region] if region else []
 
 
 class AssignmentKey:
@@ -84,10 +88,8 @@ class AssignmentKey:
                         if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
                 for block in hidden_blocks(text):
                     self.hidden_lines.update(ln.strip() for ln in block.splitlines() if len(ln.strip()) > 12)
-                    wid = re.search(r"recorded_answer\(\s*['\"]([^'\"]+)['\"]", text)
-                    exp = re.search(r"^expected\s*=\s*(.+)$", block, re.M)
-                    if wid and exp:
-                        self.widgets[wid.group(1)] = ast.literal_eval(exp.group(1))
+                for call in grade_calls(text):  # the grading contract: grade_answer(id, key=...)
+                    self.widgets[call.exercise_id] = call.key
 
     def wrong_widget_answers(self) -> dict[str, object]:
         """A wrong (but valid) answer for every graded widget."""
