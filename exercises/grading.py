@@ -2,10 +2,10 @@
 
 A graded widget question's grade cell (nbgrader "Autograder tests", N points) reads::
 
-    show_recorded("a2-team-vs-tech/q-whose-call")
-    ### BEGIN HIDDEN TESTS
-    grade_answer("a2-team-vs-tech/q-whose-call", key="b", why="Versioning the API is ...")
-    ### END HIDDEN TESTS
+    show_recorded("<assignment>/<question>")
+    ### BEGIN HIDDEN ... (nbgrader's hidden-tests marker, so the release drops the next line)
+    grade_answer("<assignment>/<question>", key=<the key>, why="<why the key is right>")
+    ### END HIDDEN ...
 
 * :func:`show_recorded` (what learners run) shows what is recorded in ``responses.json`` and never
   raises, so *Run All* goes on past a question not yet answered;

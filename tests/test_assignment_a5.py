@@ -143,8 +143,9 @@ def _lesson_9_stories() -> dict:
 def test_who_leads_each_move_is_a_new_case_that_agrees_with_lesson_9():
     """Is A5 a new question (moves, not lesson 9's stories), with both leaders acting where lesson 9 says so?"""
     stories = _lesson_9_stories()
-    src = cell_by_id(source_nb(AID), "stories-tests").source
-    key = ast.literal_eval(src.split("expected = ", 1)[1].split("\nsum(", 1)[0])
+    hidden = hidden_source(cell_by_id(source_nb(AID), "stories-tests"))
+    key = next(ast.literal_eval(node.value) for node in ast.walk(ast.parse(hidden))
+               if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["expected"])
     assert not set(key) & {item["key"] for item in stories["items"]}  # not a re-run of the practice item
     assert set(key.values()) == {"team", "technical"}
     leads = {team: {lead for move, lead in key.items() if move.startswith(team.lower() + "-")}

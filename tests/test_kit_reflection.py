@@ -69,17 +69,46 @@ def test_debouncer_saves_at_most_once_per_interval_plus_trailing_flush():
     assert not d.pending
 
 
+
+def in_a_fresh_thread(fn):
+    """Run *fn* in a new thread and return its result (re-raising what it raised).
+
+    A thread starts with no running event loop, whatever earlier tests in this worker left behind
+    (Playwright's sync API leaves its loop marked as running in the main thread), so these tests see
+    exactly the loop they set up, or none.
+    """
+    import threading
+
+    box = {}
+
+    def run():
+        try:
+            box["result"] = fn()
+        except BaseException as exc:  # noqa: B036 - handed back to the test's thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=run, name="fresh-test-thread")
+    worker.start()
+    worker.join()
+    if "error" in box:
+        raise box["error"]
+    return box.get("result")
+
+
 def test_debouncer_without_an_event_loop_saves_every_change_at_once():
     """Where nothing can schedule a delayed call (no running loop, e.g. a script), is each change
     saved at once, with no thread started?"""
     import threading
 
-    calls = []
-    before = threading.active_count()
-    d = Debouncer(lambda: calls.append(1), interval=60)
-    for _ in range(3):
-        d.trigger()
-    assert calls == [1, 1, 1] and not d.pending and threading.active_count() == before
+    def script():
+        calls = []
+        before = threading.active_count()
+        d = Debouncer(lambda: calls.append(1), interval=60)
+        for _ in range(3):
+            d.trigger()
+        assert calls == [1, 1, 1] and not d.pending and threading.active_count() == before
+
+    in_a_fresh_thread(script)
 
 
 def test_debouncer_on_a_running_asyncio_loop():
@@ -97,8 +126,8 @@ def test_debouncer_on_a_running_asyncio_loop():
         await asyncio.sleep(0.5)
         return d
 
-    d = asyncio.run(typing())
-    assert len(calls) == 2 and set(calls) == {threading.current_thread().name} and not d.pending
+    d = in_a_fresh_thread(lambda: asyncio.run(typing()))
+    assert len(calls) == 2 and set(calls) == {"fresh-test-thread"} and not d.pending
 
 
 def test_typing_saves_debounced_and_save_button(workdir):
@@ -125,15 +154,18 @@ def test_typing_saves_debounced_and_save_button(workdir):
         assert w.save() == rec  # unchanged text: nothing new written
         assert responses(workdir)["t/r"]["attempts"] == rec["attempts"]
 
-    asyncio.run(learner())
+    in_a_fresh_thread(lambda: asyncio.run(learner()))
 
 
 def test_typing_without_an_event_loop_saves_every_change(workdir):
     """With no event loop to delay saves on, is every typed change saved at once (none waits)?"""
-    w = Reflection(reflection_entry(), save_interval=60)
-    for text in ("one", "one two", "one two three"):
-        w.textarea.value = text
-        assert responses(workdir)["t/r"]["answer"] == text and "Saved at" in w.status.value
+    def script():
+        w = Reflection(reflection_entry(), save_interval=60)
+        for text in ("one", "one two", "one two three"):
+            w.textarea.value = text
+            assert responses(workdir)["t/r"]["answer"] == text and "Saved at" in w.status.value
+
+    in_a_fresh_thread(script)
 
 
 def test_live_word_count(workdir):

@@ -270,10 +270,10 @@ def test_a_planted_key_is_caught(built, tmp_path, plant):
 def test_a_build_that_would_leak_publishes_nothing(tmp_path, monkeypatch):
     """Does the build stop with the leak named when a key gets into the selected files?"""
     real_selected = edition.selected
-    monkeypatch.setattr(edition, "selected", lambda paths: real_selected(paths) + ["scripts/assignments_content.py"])
+    monkeypatch.setattr(edition, "selected", lambda paths: real_selected(paths) + ["source/a2-team-vs-tech/a2-team-vs-tech.ipynb"])
     with pytest.raises(SystemExit) as err:
         edition.build(tmp_path / "ed")
-    assert "scripts/assignments_content.py" in str(err.value)
+    assert "source/a2-team-vs-tech/a2-team-vs-tech.ipynb" in str(err.value)
 
 
 # ------------------------------------------------------------------------------------ publishing
