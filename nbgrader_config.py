@@ -18,7 +18,8 @@ c.CourseDirectory.root = HERE
 # But autograde copies every non-notebook file of source/<id>/ over the submission ("master
 # versions"): an instructor's own responses.json left in source/ (from trying the widgets) would
 # replace each learner's answers with the instructor's. Never overwrite the responses files.
-RESPONSES_FILES = ["responses.json", "responses.json.lock"]
+# (The kit's hidden backup and lock files, .responses.json.bak and .responses.json.lock, likewise.)
+RESPONSES_FILES = ["responses.json", ".responses.json.bak", ".responses.json.lock"]
 _source = os.path.join(HERE, "source")
 c.Autograde.exclude_overwriting = {
     name: list(RESPONSES_FILES)
