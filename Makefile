@@ -73,8 +73,9 @@ lab: $(STAMP)
 		--ServerApp.root_dir="$(CURDIR)" \
 		--LabApp.default_url="/lab/tree/$(INDEX)" $(ALLOW_ROOT)
 
+# --durations: the slowest tests (and fixtures) are listed at the end, so where the time goes is on record.
 test: $(STAMP)
-	$(BIN)/python -m pytest $(XDIST) --cov=exercises --cov-report=term-missing:skip-covered --cov-fail-under=90 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) --durations=30 --cov=exercises --cov-report=term-missing:skip-covered --cov-fail-under=90 $(PYTEST_ARGS)
 
 # Day-to-day: the unit tests, notebook hygiene and content checks, without the layers that start
 # servers or browsers or run the nbgrader pipeline on whole classes (make test runs those too).
