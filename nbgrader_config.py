@@ -86,6 +86,27 @@ c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.ClearMarkScheme",
 ]
 
+# Student versions: nbgrader 0.9.6's own release steps, in their order, plus TagRaisesException
+# after ClearOutput, which tags every code answer and test cell `raises-exception` so a learner's
+# *Run All* on a blank copy goes to the end instead of stopping at the first unanswered code question
+# (course_tools/run_all.py). It runs for `make assignments`, `nbgrader generate_assignment` and the
+# formgrader's Generate button alike; autograde ignores the tag and the checksums do not cover it.
+c.GenerateAssignment.preprocessors = [
+    "nbgrader.preprocessors.IncludeHeaderFooter",
+    "nbgrader.preprocessors.InstantiateTests",
+    "nbgrader.preprocessors.LockCells",
+    "nbgrader.preprocessors.ClearSolutions",
+    "nbgrader.preprocessors.ClearOutput",
+    "course_tools.run_all.TagRaisesException",
+    "nbgrader.preprocessors.CheckCellMetadata",
+    "nbgrader.preprocessors.ComputeChecksums",
+    "nbgrader.preprocessors.SaveCells",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbgrader.preprocessors.ClearMarkScheme",
+    "nbgrader.preprocessors.ComputeChecksums",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
 # A single-machine exchange: a folder every local user can write to. Override with
 # TECHLEAD_EXCHANGE (tests use a temporary folder; a shared server uses e.g. /srv/nbgrader/exchange).
 c.Exchange.root = os.environ.get("TECHLEAD_EXCHANGE", os.path.join(HERE, ".exchange"))

@@ -7,9 +7,10 @@ learner holds only ``show_recorded(...)``: it must say, right there, that nothin
 never stop the notebook.
 
 Part A's code answers are nbgrader's own templates (``raise NotImplementedError()``, then visible
-tests that assert on the answer) stop *Run All* by design on a fully blank copy, at the first code
-answer. So the learner here has written Part A (the instructor's solution) and answered no widget
-question: whatever could stop *Run All* then is a widget question.
+tests that assert on the answer). The release step tags them ``raises-exception``
+(course_tools/run_all.py), so *Run All* goes past them too, each showing its error at its question:
+the second test runs a fully blank copy. The first has Part A written (the instructor's solution), so
+that any error left is a widget question's.
 """
 from __future__ import annotations
 
@@ -30,11 +31,11 @@ REL = f"techlead/{AID}/{AID}.ipynb"      # where nbgrader fetch_assignment puts 
 NOT_RECORDED = "No answer recorded yet for this question"
 
 
-def _learner_copy(course_root, nb) -> None:
-    folder = course_root / REL.rsplit("/", 1)[0]
+def _learner_copy(course_root, nb, rel: str = REL) -> None:
+    folder = course_root / rel.rsplit("/", 1)[0]
     if folder.exists():
         shutil.rmtree(folder)
-    write_nb(nb, course_root / REL)
+    write_nb(nb, course_root / rel)
     for path in data_files(AID):
         shutil.copy2(path, folder / path.name)
 
@@ -100,3 +101,27 @@ def test_run_all_goes_past_every_unanswered_widget_question(lab):
     # nothing was recorded by running: the learner still has every question to answer
     assert lab.responses() == {}
 
+
+
+def test_run_all_on_a_blank_copy_goes_to_the_end(lab):
+    """On a fully blank copy (no code answer written, no widget answered), does *Run All* run every cell
+    to the last one, with each unanswered code question's error shown at that question only?"""
+    nb = release_nb(AID)
+    tagged = {i for i, c in enumerate(nb.cells) if "raises-exception" in c.metadata.get("tags", [])}
+    assert tagged, "the release tags its code answer and test cells raises-exception"
+    grade_cells = _grade_cells_of_widget_questions(nb)
+    rel = REL.replace("techlead/", "techlead-blank/")   # another learner's copy: a notebook of its own
+    _learner_copy(lab.server.root, nb, rel)
+    lab.open(rel)
+    lab.run_all(timeout=300_000, every_cell=True)
+    lab.wait_widgets_settled(timeout=60_000)
+    cells = _cells(lab)
+    code = [i for i, c in enumerate(cells) if c["code"]]
+    not_run = [(i, cells[i]["prompt"]) for i in code if not re.search(r"\[\d+\]", cells[i]["prompt"])]
+    assert not not_run, f"code cells Run All did not run (index, prompt): {not_run}"
+    failed = {i for i in code if any("Error" in out for out in cells[i]["outputs"])}
+    assert failed and failed <= tagged, (failed, tagged)
+    assert any("NotImplementedError" in " ".join(cells[i]["outputs"]) for i in failed)
+    for i in grade_cells:
+        assert NOT_RECORDED in " ".join(cells[i]["outputs"]), i
+    assert lab.responses() == {}
