@@ -25,7 +25,7 @@ ROLES := learner instructor
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab test test-fast screenshots clean-notebooks nav lesson-time assignments grade item-analysis passback bench clean edition lite site tampering
+.PHONY: help install lab test test-fast screenshots clean-notebooks nav lesson-time assignments grade pretend-learner item-analysis passback bench clean edition lite site tampering
 
 help:
 	@echo "make lab              start JupyterLab on the course index (PORT=$(PORT)), as a learner"
@@ -37,6 +37,7 @@ help:
 	@echo "make assignments      sync points tables, then regenerate release/ from source/ with nbgrader"
 	@echo "make lesson-time      estimate every lesson's minutes from its words and exercises"
 	@echo "make grade ASSIGNMENT=id [JOBS=n]  autograde all submissions in parallel"
+	@echo "make pretend-learner NAME=ana [ASSIGNMENT=id]  a pretend learner on this machine, and their commands"
 	@echo "make item-analysis ASSIGNMENT=id  difficulty/discrimination of a graded assignment"
 	@echo "make tampering ASSIGNMENT=id  submissions whose code reaches into the grading machinery"
 	@echo "make passback ASSIGNMENT=id [DRY_RUN=1] [COURSE=id] [INCLUDE_PENDING_MANUAL=1]"
@@ -111,6 +112,13 @@ grade: $(STAMP)
 tampering: $(STAMP)
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make tampering ASSIGNMENT=<id>"; exit 2; }
 	$(BIN)/python -m course_tools.tampering $(ASSIGNMENT)
+
+# Instructors trying the workflow on one machine: prepare a pretend learner's folder (own home, cache,
+# nbgrader settings) and print the commands that fetch and submit as them (course_tools/pretend_learner.py).
+NAME ?=
+pretend-learner: $(STAMP)
+	@test -n "$(NAME)" || { echo "usage: make pretend-learner NAME=<learner id> [ASSIGNMENT=<id>]"; exit 2; }
+	@$(BIN)/python -m course_tools.pretend_learner $(NAME) $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT),)
 
 # Instructors: which questions were hard or did not separate learners (CSV + figure + report).
 item-analysis: $(STAMP)

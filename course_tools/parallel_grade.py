@@ -1,6 +1,6 @@
 """Autograde a whole class on every core, with the same grades as nbgrader's serial run.
 
-    python -m course_tools.parallel_grade ASSIGNMENT [--jobs N] [--force] [--course-dir DIR]
+    python -m course_tools.parallel_grade ASSIGNMENT [--jobs N] [--force] [--student ID] [--course-dir DIR]
     make grade ASSIGNMENT=a2-team-vs-tech JOBS=4
 
 Design
@@ -14,8 +14,11 @@ Design
   holds up one worker, never a fixed half of the class.
 * **Transient failures are retried.** A locked database is retried up to three times; any other failed
   autograde once more (with ``force``, so nothing half-done survives), since a kernel can fail to start
-  when two workers race for ports. Only a submission that fails twice is reported as failed, with
-  nbgrader's log, in the summary.
+  when two workers race for ports. Only a submission that fails twice is reported as failed: its row
+  in the summary names the real error (the exception nbgrader hit, not its generic "see the log
+  above"), shows no score (never one left from an earlier run) and points to the full log of every
+  attempt, kept in ``.grading/logs/<assignment>/<student>.log`` until that submission is graded.
+  A submission whose worker dies twice while grading it is reported failed the same way.
 * **The gradebook stays correct under concurrency.** It is one sqlite file. Before the workers start, the
   parent (alone) switches it to WAL journaling (readers never block the writer) and creates the
   assignment and every student row, so workers never race to insert the same row. Workers open it with a
@@ -37,6 +40,7 @@ import json
 import multiprocessing as mp
 import os
 import queue
+import re
 import sqlite3
 import sys
 import time
@@ -173,13 +177,14 @@ def _worker(course_dir: str, assignment: str, overrides: dict, todo, done) -> No
         done.put(("start", student, os.getpid(), time.time()))
         started = time.monotonic()
         result = {"success": False, "error": "not run"}
-        first_problem = ""
+        first_problem = attempts_log = ""
         for attempt in range(1, LOCK_RETRIES + 1):
             result = api.autograde(assignment, student, force=True if attempt > 1 else force)
             if result.get("success"):
                 break
             text = (result.get("log") or "") + (result.get("error") or "")
             first_problem = first_problem or text
+            attempts_log += f"=== attempt {attempt}: nbgrader autograde {assignment} --student={student}\n{text}\n"
             # A locked database is retried up to LOCK_RETRIES times; any other failure once (a
             # kernel that failed to start when two workers raced for ports, say). A submission that
             # is really broken fails the same way twice and is reported.
@@ -188,17 +193,34 @@ def _worker(course_dir: str, assignment: str, overrides: dict, todo, done) -> No
             time.sleep(0.5 * attempt)
         if result.get("success"):
             # Graded, perhaps after a retry: say what the first attempt hit, for the summary.
-            note = f"retried after: {_last_line(first_problem)}" if first_problem else ""
+            note = f"retried after: {real_error(first_problem)}" if first_problem else ""
         else:
-            note = ((result.get("log") or "") + (result.get("error") or ""))[-3000:]
+            # The whole log of every attempt: the parent keeps it in a file and names the real error.
+            note = attempts_log
         done.put(("end", student, bool(result.get("success")), note, time.monotonic() - started, attempt))
 
 
-def _last_line(text: str) -> str:
-    """The most telling line of nbgrader's output: its first [ERROR] line, else the last line."""
+# nbgrader's own wrap-up lines, which say that something failed but not what.
+_GENERIC = ("Please see the", "There was an error processing assignment")
+_EXCEPTION_LINE = re.compile(r"^(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Exit|Interrupt)\b:?.*$")
+
+
+def real_error(text: str) -> str:
+    """The line that says what went wrong in nbgrader's output: the last exception raised in a traceback
+    that is not nbgrader's generic "see the traceback above", else the first [ERROR] line that is not
+    generic, else the last line."""
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    errors = [line for line in lines if line.startswith("[ERROR]")]
-    return (errors[0] if errors else lines[-1] if lines else "")[:200]
+    exceptions = [line for line in lines if _EXCEPTION_LINE.match(line) and not any(g in line for g in _GENERIC)]
+    if exceptions:
+        return exceptions[-1]
+    errors = [line.removeprefix("[ERROR]").strip() for line in lines if line.startswith("[ERROR]")]
+    specific = [line for line in errors if line and not any(g in line for g in _GENERIC)]
+    return specific[0] if specific else errors[0] if errors else lines[-1] if lines else ""
+
+
+def log_path(course_dir: Path, assignment: str, student: str) -> Path:
+    """Where the full log of a submission that failed to grade is kept."""
+    return course_dir / ".grading" / "logs" / assignment / f"{student}.log"
 
 
 # --- the run ----------------------------------------------------------------------------------------
@@ -218,7 +240,8 @@ class Outcome:
     seconds: float = 0.0
     attempts: int = 0
     error: str = ""
-    score: float | None = None
+    score: float | None = None    # None unless graded in this run or skipped as already graded
+    log: Path | None = None       # the full log of a failed submission
     extra: dict = field(default_factory=dict)
 
 
@@ -268,42 +291,73 @@ def grade_class(course_dir: Path, assignment: str, jobs: int | None = None, forc
 
     workers = [start_worker() for _ in range(jobs if todo_list else 0)]
     in_flight: dict[int, str] = {}
+    lost: dict[str, int] = {}       # how often a student's worker died while grading them
+    deaths_in_a_row = 0             # workers that died with no result in between
     finished = failed = 0
     total = len(todo_list)
+
+    def finish(student: str, ok: bool, note: str, seconds: float, attempts: int) -> None:
+        nonlocal finished, failed
+        o = outcomes[student]
+        o.status, o.seconds, o.attempts = ("graded" if ok else "failed"), seconds, attempts
+        finished += 1
+        log = log_path(course_dir, assignment, student)
+        if ok:
+            o.error = note
+            ledger[student] = submission_timestamp(course_dir, student, assignment)
+            log.unlink(missing_ok=True)  # an old failure's log would only mislead
+        else:
+            failed += 1
+            o.error, o.log = real_error(note) or "failed (nbgrader gave no message)", log
+            ledger.pop(student, None)    # never skipped as done on the next run
+            log.parent.mkdir(parents=True, exist_ok=True)
+            write_text_atomic(log, note if note.endswith("\n") else note + "\n")
+        write_ledger(course_dir, assignment, ledger)
+        _progress(finished, total, failed, progress_stream)
+
     if total:
         _progress(0, total, 0, progress_stream)
     while finished < total:
         try:
             msg = done.get(timeout=1.0)
         except queue.Empty:
-            # A worker that died mid-student: put its student back and start a replacement.
+            # A worker that died mid-student: put its student back (once) and start a replacement.
             for p in list(workers):
-                if not p.is_alive():
-                    workers.remove(p)
-                    lost = in_flight.pop(p.pid, None)
-                    if lost is not None:
-                        todo.put((lost, True))
-                    if p.exitcode != 0 or lost is not None:
-                        workers.append(start_worker())
-            if not workers:
+                if p.is_alive():
+                    continue
+                workers.remove(p)
+                student = in_flight.pop(p.pid, None)
+                if p.exitcode != 0 or student is not None:
+                    deaths_in_a_row += 1
+                    if deaths_in_a_row > 3 + jobs:
+                        for q in workers:
+                            q.terminate()
+                        raise RuntimeError(f"grading workers keep dying (last exit code {p.exitcode}); "
+                                           f"{finished} of {total} submissions were graded") from None
+                if student is not None:
+                    lost[student] = lost.get(student, 0) + 1
+                    if lost[student] >= 2:
+                        finish(student, False, f"[ERROR] WorkerDied: the grading worker died twice while "
+                                               f"grading this submission (last exit code {p.exitcode}); "
+                                               f"a kernel or nbgrader crash, or the machine ran out of "
+                                               f"memory\n", 0.0, lost[student])
+                    else:
+                        todo.put((student, True))
+                if p.exitcode != 0 or student is not None:
+                    workers.append(start_worker())
+            if not workers and finished < total:
                 workers.append(start_worker())
             continue
+        deaths_in_a_row = 0
         if msg[0] == "start":
             in_flight[msg[2]] = msg[1]
             continue
-        _, student, ok, error, seconds, attempts = msg
+        _, student, ok, note, seconds, attempts = msg
         for pid, s in list(in_flight.items()):
             if s == student:
                 del in_flight[pid]
-        o = outcomes[student]
-        o.status, o.error, o.seconds, o.attempts = ("graded" if ok else "failed"), error, seconds, attempts
-        finished += 1
-        if ok:
-            ledger[student] = submission_timestamp(course_dir, student, assignment)
-            write_ledger(course_dir, assignment, ledger)
-        else:
-            failed += 1
-        _progress(finished, total, failed, progress_stream)
+        if outcomes[student].status == "pending":
+            finish(student, ok, note, seconds, attempts)
     for p in workers:
         p.join(timeout=10)
         if p.is_alive():
@@ -311,22 +365,36 @@ def grade_class(course_dir: Path, assignment: str, jobs: int | None = None, forc
     if total:
         progress_stream.write("\n")
 
+    # Scores from the gradebook, for this run's graded students and those skipped as already graded.
+    # A failed submission shows none: whatever the gradebook holds for it is from an earlier run.
     scores = graded_in_gradebook(cfg, assignment)
     for s, o in outcomes.items():
-        o.score = scores.get(s)
+        o.score = scores.get(s) if o.status in ("graded", "skipped") else None
     return outcomes
+
+
+NOTE_WIDTH = 100
 
 
 def summary_table(outcomes: dict[str, Outcome]) -> str:
     rows = [("student", "status", "score", "seconds", "note")]
     for s in sorted(outcomes):
         o = outcomes[s]
-        note = _last_line(o.error)[:60]
+        note = real_error(o.error) if o.status == "failed" else o.error
+        if len(note) > NOTE_WIDTH:
+            note = note[:NOTE_WIDTH - 1] + "…"
         rows.append((s, o.status, "" if o.score is None else f"{o.score:g}", f"{o.seconds:.1f}", note))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     counts = {k: sum(o.status == k for o in outcomes.values()) for k in ("graded", "skipped", "failed")}
+    logs = [(s, o) for s, o in sorted(outcomes.items()) if o.status == "failed"]
+    if logs:
+        lines.append("\nNot graded (no score shown: what the gradebook holds for them is from an earlier "
+                     "run, if any). The full log of each:")
+        for s, o in logs:
+            lines.append(f"  {s}: {o.log if o.log else '(no log)'}")
+            lines.append(f"      {real_error(o.error)}")
     lines.append(f"\n{counts['graded']} graded, {counts['skipped']} already graded (skipped), "
                  f"{counts['failed']} failed, {len(outcomes)} students")
     return "\n".join(lines)
@@ -340,10 +408,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--force", action="store_true", help="regrade students already graded")
     ap.add_argument("--course-dir", type=Path, default=Path.cwd())
     ap.add_argument("--timeout", type=int, default=None, help="per-cell timeout in seconds (Execute.timeout)")
+    ap.add_argument("--student", action="append", default=None, metavar="ID",
+                    help="grade only this student (repeat for several; default: every submission)")
     args = ap.parse_args(argv)
     overrides = {"Execute.timeout": args.timeout} if args.timeout else {}
     started = time.monotonic()
-    outcomes = grade_class(args.course_dir, args.assignment, args.jobs, args.force, overrides)
+    outcomes = grade_class(args.course_dir, args.assignment, args.jobs, args.force, overrides,
+                           students=args.student)
     if not outcomes:
         print(f"No submissions of {args.assignment!r} in {args.course_dir / 'submitted'} (run nbgrader collect?)")
         return 1

@@ -7,8 +7,9 @@ Parallel runs (``make test`` runs ``pytest -n auto --dist loadgroup``): a test t
 shared fixture must run in the worker that built it, or the fixture is built once per worker. So every
 test is put into an ``xdist_group`` at collection time (nothing to mark by hand, new test files included):
 
-* tests that use one of the session fixtures below (one JupyterLab server for the browser tests, ...)
-  share the group named after that fixture;
+* tests that use one of the session fixtures below (one JupyterLab server for the browser tests, one
+  graded class for the item-analysis and parallel-grading tests, ...) share the group named after that
+  fixture;
 * tests of a module that has a module- or class-scoped fixture of its own (one graded class, one
   temporary course) share one group per module;
 * every other test is distributed one by one.
@@ -52,6 +53,19 @@ def playwright_instance():
         pytest.skip("playwright is not installed")
     with sync_playwright() as p:
         yield p
+
+
+@pytest.fixture(scope="session")
+def graded_cohort(tmp_path_factory):
+    """One class of 30 a2 submissions with known answer patterns, graded by serial nbgrader and by the
+    parallel grader (tests/item_analysis_helpers.py, ``build_class``): shared by the item-analysis and the
+    parallel-grading tests, which run in one xdist worker (the group is named after this fixture).
+    Tests copy its folders, never change them."""
+    import item_analysis_helpers
+
+    built = item_analysis_helpers.build_class(tmp_path_factory.mktemp("graded-cohort"), jobs=2)
+    print("\ngraded cohort timings (s):", {k: round(v, 1) for k, v in built["timings"].items()})
+    return built
 
 
 def _own_fixture(fixturedef) -> bool:

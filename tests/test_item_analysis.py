@@ -354,22 +354,27 @@ def test_missing_gradebook_is_an_error_and_nothing_is_created(tmp_path, capsys):
 
 # ================================================================================== a real graded class
 
-# Building the graded class (30 real nbgrader autogrades) is the slow part: on a busy 2-core machine it
-# can take longer than the suite's default 600 s timeout, which would count it against the first test.
+# The graded class (30 real nbgrader autogrades, serial and parallel) is one session fixture shared with
+# tests/test_parallel_grade.py (conftest.py, ``graded_cohort``). Building it is the slow part: on a busy
+# 2-core machine it can take longer than the suite's default 600 s timeout, which counts it against the
+# first test (hence the module's timeout).
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """30 submissions with known answer patterns, graded by real nbgrader (see item_analysis_helpers)."""
-    built = cohort_h.build_graded_cohort(tmp_path_factory.mktemp("item-analysis"), jobs=2)
-    print("\ncohort timings (s):", {k: round(v, 1) for k, v in built["timings"].items()})
-    course = built["course"]
+def graded(graded_cohort, tmp_path_factory):
+    """The shared class graded by the parallel grader, copied, then hand-graded and analysed."""
+    import shutil
+
+    course = shutil.copytree(graded_cohort["parallel_dir"], tmp_path_factory.mktemp("item-analysis") / "course")
+    failed = {s: o.error for s, o in graded_cohort["parallel_outcomes"].items() if o.status != "graded"}
+    if failed:
+        raise AssertionError(f"autograde failed for {failed}")
+    cohort_h.hand_grade(course)
+    built = {"course": course}
     db = course / "gradebook.db"
     before = hashlib.sha256(db.read_bytes()).hexdigest()
     built["result"] = ia.run_analysis(course, AID)
     built["db_unchanged"] = hashlib.sha256(db.read_bytes()).hexdigest() == before
     built["table"] = built["result"].table.set_index("item")
     return built
-
-
 
 
 @pytest.mark.nbgrader

@@ -1,8 +1,11 @@
 """Parallel autograding (course_tools.parallel_grade): nbgrader's grades, on every core, never lost.
 
-A class of 40 real submissions of assignment a2 (right, wrong, partial, a deleted test cell, an endless
-loop) is graded once by serial `nbgrader autograde` and then by the parallel command with 1, 2 and 4
-workers; every student's every cell must score the same. Workers are then killed mid-run.
+The class is the item-analysis class (tests/item_analysis_helpers.py), shared through the session fixture
+``graded_cohort`` (tests/conftest.py): 30 real submissions of assignment a2 answered by known patterns
+(right, wrong and partly right, two with a deleted test cell, two with an endless loop), graded once by
+serial `nbgrader autograde` and once by the parallel command with 2 workers. With 1, 2 and 4 workers
+every student's every cell must score as serial nbgrader does. Workers are then killed mid-run, and a
+submission nbgrader cannot read must be reported with its real error.
 """
 from __future__ import annotations
 
@@ -15,70 +18,26 @@ import sys
 import time
 from pathlib import Path
 
+import nbformat
 import pytest
 
+import item_analysis_helpers as cohort_h
 from course_tools import parallel_grade as pg
-from nbgrader_helpers import (delete_cell, make_course, nbgrader, put_submission, record_answers,
-                              release_nb, set_answer, solved, source_nb, widget_keys)
+from nbgrader_helpers import meta, source_nb
 
-pytestmark = [pytest.mark.nbgrader, pytest.mark.slow]
-AID = "a2-team-vs-tech"
-TIMEOUT = 3  # seconds per cell, so the endless loops end quickly
-N_STUDENTS = 40
-
-
-def wrong_answer(expected):
-    """Something a learner might record that is not the key."""
-    if isinstance(expected, str):
-        return "a" if expected != "a" else "b"
-    if isinstance(expected, list):
-        return expected[:1] if len(expected) > 1 else ["a", "b"] if expected != ["a", "b"] else ["c"]
-    if isinstance(expected, dict):
-        flipped = dict(expected)
-        first = next(iter(flipped))
-        flipped[first] = "team" if flipped[first] != "team" else "technical"
-        return flipped
-    raise TypeError(expected)
-
-
-def pattern(i: int) -> str:
-    if i in (7, 23):
-        return "endless-loop"
-    return ("right", "wrong", "partial", "deleted-test")[i % 4]
+# The shared class takes minutes to build and grade; pytest-timeout counts that against the first test.
+pytestmark = [pytest.mark.nbgrader, pytest.mark.slow, pytest.mark.timeout(2400)]
+AID = cohort_h.AID
+TIMEOUT = cohort_h.CELL_TIMEOUT  # seconds per cell, so the endless loops end quickly
+N_STUDENTS = cohort_h.N
+AUTOGRADED_ITEMS = ["duties-tests", "signals-tests-shape", "signals-tests-technical", "signals-tests-team",
+                    "q-whose-call-grade", "q-team-signals-grade", "q-sort-decisions-grade", "q-tlm-risk-grade"]
 
 
 @pytest.fixture(scope="module")
-def graded_class(tmp_path_factory):
-    """A course with 40 collected submissions, plus the serial nbgrader result to compare against."""
-    base = tmp_path_factory.mktemp("class")
-    course = make_course(base / "course", [AID], release=True)
-    nbgrader(course, "generate_assignment", AID, "--force")
-    keys = widget_keys(source_nb(AID))
-    answers = {}
-    for i in range(N_STUDENTS):
-        student = f"s{i:02d}"
-        kind = pattern(i)
-        if kind == "wrong":
-            nb, widget_answers = release_nb(AID), {k: wrong_answer(v) for k, v in keys.items()}
-        else:
-            nb, widget_answers = solved(AID), dict(keys)
-        if kind == "partial":
-            first = next(iter(keys))
-            widget_answers[first] = wrong_answer(keys[first])
-            set_answer(nb, "signals-answer", 'def classify_signal(metric_name, trend):\n    return "technical"')
-        elif kind == "deleted-test":
-            delete_cell(nb, "duties-tests")
-        elif kind == "endless-loop":
-            set_answer(nb, "signals-answer", "while True:\n    pass")
-        folder = put_submission(course, student, AID, nb)
-        answers[folder] = widget_answers
-    record_answers(answers)
-    serial = shutil.copytree(course, base / "serial")
-    started = time.monotonic()
-    nbgrader(serial, "autograde", AID, f"--Execute.timeout={TIMEOUT}", timeout=900)
-    serial_seconds = time.monotonic() - started
-    cfg = pg.load_config(serial)
-    return {"base": base, "course": course, "serial": pg.cell_scores(cfg, AID), "serial_seconds": serial_seconds}
+def graded_class(graded_cohort):
+    """The shared class: the ungraded course, and serial nbgrader's cell scores to compare against."""
+    return graded_cohort
 
 
 def fresh_copy(graded_class, name: str) -> Path:
@@ -86,15 +45,30 @@ def fresh_copy(graded_class, name: str) -> Path:
 
 
 def test_the_class_has_every_kind_of_submission(graded_class):
-    """Does serial nbgrader give the test class the spread we built (full, zero, partial marks)?"""
-    scores = {}
-    for (student, _nb, _cell), score in graded_class["serial"].items():
-        scores[student] = scores.get(student, 0) + (score or 0)
+    """Does serial nbgrader give every learner, in every autograded cell, the score the class was built
+    to earn (a spread from low to full), including the learners who deleted a test cell (put back and
+    graded) and those whose endless loop was interrupted (the rest of their notebook graded)?"""
+    scores: dict[str, dict[str, float]] = {}
+    for (student, _nb, cell), score in graded_class["serial"].items():
+        scores.setdefault(student, {})[cell] = score or 0
     assert len(scores) == N_STUDENTS
-    full = max(scores.values())
-    assert scores["s00"] == full and scores["s01"] < scores["s02"] < full
-    assert scores["s07"] < full  # the endless loop lost the points that depend on it, nothing more
-    assert scores["s03"] == full  # the deleted test cell was put back and graded (add_missing_cells)
+    points = {meta(c)["grade_id"]: float(meta(c)["points"]) for c in source_nb(AID).cells if meta(c).get("grade")}
+    for i in range(N_STUDENTS):
+        cells = scores[cohort_h.student(i)]
+        for item in AUTOGRADED_ITEMS:
+            assert cells[item] == pytest.approx(cohort_h.expected_fraction(item, i) * points[item]), (i, item)
+    totals = {s: sum(c.values()) for s, c in scores.items()}
+    assert max(totals.values()) - min(totals.values()) >= 10  # from weak to strong
+    for i in cohort_h.ENDLESS_LOOP:
+        nb = nbformat.read(graded_class["serial_dir"] / "autograded" / cohort_h.student(i) / AID / f"{AID}.ipynb",
+                           as_version=4)
+        cell = next(c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "signals-answer")
+        assert any(o.output_type == "error" for o in cell.outputs), i  # the loop was interrupted
+    for i in cohort_h.DELETED_TEST:
+        nb = nbformat.read(graded_class["serial_dir"] / "autograded" / cohort_h.student(i) / AID / f"{AID}.ipynb",
+                           as_version=4)
+        restored = next(c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "duties-tests")
+        assert "was missing from the submission" in restored.source, i
 
 
 PARALLEL_RUNS: dict[int, Path] = {}
@@ -103,11 +77,15 @@ PARALLEL_RUNS: dict[int, Path] = {}
 @pytest.mark.parametrize("jobs", [1, 2, 4])
 def test_parallel_scores_equal_serial_nbgrader(graded_class, jobs):
     """With 1, 2 or 4 workers, does every student get nbgrader's serial score in every cell?"""
-    course = fresh_copy(graded_class, f"parallel-{jobs}")
-    started = time.monotonic()
-    outcomes = pg.grade_class(course, AID, jobs=jobs, overrides={"Execute.timeout": TIMEOUT},
-                              progress_stream=open(os.devnull, "w"))
-    seconds = time.monotonic() - started
+    if jobs == graded_class["jobs"]:  # the shared class was graded so already: check that run
+        course, outcomes = graded_class["parallel_dir"], graded_class["parallel_outcomes"]
+        seconds = graded_class["timings"][f"parallel autograde ({jobs} workers)"]
+    else:
+        course = fresh_copy(graded_class, f"parallel-{jobs}")
+        started = time.monotonic()
+        outcomes = pg.grade_class(course, AID, jobs=jobs, overrides={"Execute.timeout": TIMEOUT},
+                                  progress_stream=open(os.devnull, "w"))
+        seconds = time.monotonic() - started
     print(f"\n{jobs} worker(s): {seconds:.1f} s (serial nbgrader: {graded_class['serial_seconds']:.1f} s)")
     assert {o.status for o in outcomes.values()} == {"graded"}, pg.summary_table(outcomes)
     assert pg.cell_scores(pg.load_config(course), AID) == graded_class["serial"]
@@ -200,7 +178,7 @@ def test_the_command_line_reports_progress_and_a_summary(graded_class):
     out, _ = proc.communicate(timeout=300)
     assert proc.returncode == 0, out
     assert "1/1 graded, 0 failed" in out
-    assert "1 graded, 39 already graded (skipped), 0 failed, 40 students" in out
+    assert f"1 graded, {N_STUDENTS - 1} already graded (skipped), 0 failed, {N_STUDENTS} students" in out
 
 
 def test_summary_and_cli_report(graded_class, capsys):
@@ -215,3 +193,62 @@ def test_summary_and_cli_report(graded_class, capsys):
     assert "1 graded, 0 already graded (skipped), 1 failed, 2 students" in table
     # A worker waits for its kernel part of the time, so one more worker than cores is the default.
     assert pg.default_jobs() == (os.cpu_count() or 1) + 1
+
+
+def test_a_failed_submission_shows_its_real_error_a_full_log_and_no_stale_score(graded_class):
+    """When a graded learner resubmits a notebook nbgrader cannot read, does their row say failed with
+    the real error (not nbgrader's "see the traceback above"), show no score although the gradebook
+    still holds the old one, keep the full log of both attempts, and regrade cleanly once fixed?"""
+    course = fresh_copy(graded_class, "failure")
+    quiet = open(os.devnull, "w")
+    first = pg.grade_class(course, AID, jobs=1, students=["s05"], overrides={"Execute.timeout": TIMEOUT},
+                           progress_stream=quiet)
+    assert first["s05"].status == "graded" and first["s05"].score is not None
+    old_score = first["s05"].score
+
+    folder = course / "submitted" / "s05" / AID
+    notebook = folder / f"{AID}.ipynb"
+    good = notebook.read_text(encoding="utf-8")
+    notebook.write_text("{not json", encoding="utf-8")           # a resubmission that is not a notebook
+    (folder / "timestamp.txt").write_text("2025-03-02 09:00:00.000000 UTC")
+    proc = _cli(course, "--jobs", "1", "--student", "s05")
+    out, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 1, out
+    row = next(line for line in out.splitlines() if line.startswith("s05 "))
+    assert re.match(r"^s05\s+failed\s+\d+\.\d\s+nbformat\.reader\.NotJSONError: Notebook does not appear "
+                    r"to be JSON: '\{not json'$", row), row  # no score column filled in
+    assert "Please see the" not in row and "There was an error" not in row
+    log = pg.log_path(course, AID, "s05")
+    assert f"s05: {log}" in out and "0 graded, 0 already graded (skipped), 1 failed, 1 students" in out
+    text = log.read_text(encoding="utf-8")
+    assert "=== attempt 1" in text and "=== attempt 2" in text          # every attempt, in full
+    assert text.count("Traceback (most recent call last)") >= 4 and "json.decoder.JSONDecodeError" in text
+    assert "s05" not in pg.read_ledger(course, AID)                      # never skipped as done
+    # the gradebook still has the first run's total: the table must not have shown it
+    assert pg.graded_in_gradebook(pg.load_config(course), AID)["s05"] == old_score
+
+    again = pg.grade_class(course, AID, jobs=1, students=["s05"], progress_stream=quiet)
+    assert again["s05"].status == "failed" and again["s05"].score is None
+    assert again["s05"].error.startswith("nbformat.reader.NotJSONError") and again["s05"].log == log
+
+    notebook.write_text(good, encoding="utf-8")                          # the learner fixes it
+    fixed = pg.grade_class(course, AID, jobs=1, students=["s05"], overrides={"Execute.timeout": TIMEOUT},
+                           progress_stream=quiet)
+    assert fixed["s05"].status == "graded" and fixed["s05"].score == old_score
+    assert not log.exists()                                              # no stale log either
+
+
+def test_the_real_error_is_found_in_nbgraders_output():
+    """Is the telling line picked out of nbgrader's output: the learner's exception, not the wrap-up?"""
+    log = ("[INFO] Converting notebook x.ipynb\n"
+           "[ERROR] There was an error processing assignment: /c/submitted/s1/a1\n"
+           "[ERROR] Traceback (most recent call last):\n    File \"x.py\", line 1\n"
+           "    KeyError: 'signals-tests'\n"
+           "[ERROR] There was an error processing assignment 'a1' for student 's1'\n"
+           "[ERROR] Please see the the above traceback for details on the specific errors.\n"
+           "Traceback (most recent call last):\n  File \"utils.py\", line 542, in capture_log\n"
+           "nbgrader.converters.base.NbGraderException: Please see the the above traceback for details.\n")
+    assert pg.real_error(log) == "KeyError: 'signals-tests'"
+    assert pg.real_error("[ERROR] No notebooks were found for a1\n[ERROR] Please see the log") == \
+        "No notebooks were found for a1"
+    assert pg.real_error("just one line") == "just one line" and pg.real_error("") == ""
