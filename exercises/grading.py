@@ -244,11 +244,9 @@ def grade_answer(exercise_id: str, key, why: str | None = None, path=None):
 def partial_credit(fraction) -> float:
     """Partial credit of a code answer's test cell, as a *fraction* of the cell's own points.
 
-    The last line of a partial-credit test cell's hidden region (see CONTRIBUTING.md)::
-
-        from exercises.grading import partial_credit
-        ...                                   # count the right parts with a plain loop
-        partial_credit(_right / _total)
+    The last line of a partial-credit test cell's hidden region, which imports this function from
+    this module itself and counts the right parts with a plain loop (see CONTRIBUTING.md), is a call
+    such as ``partial_credit(right / total)``.
 
     The cell's result is then the fraction (0 to 1). At autograde the course's grader
     (``course_tools.code_credit.ScaleCodeCredit``, in nbgrader's process, after the kernel has run)
