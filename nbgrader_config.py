@@ -18,7 +18,8 @@ c.CourseDirectory.root = HERE
 # But autograde copies every non-notebook file of source/<id>/ over the submission ("master
 # versions"): an instructor's own responses.json left in source/ (from trying the widgets) would
 # replace each learner's answers with the instructor's. Never overwrite the responses files.
-RESPONSES_FILES = ["responses.json", "responses.json.lock"]
+# (The kit's hidden backup and lock files, .responses.json.bak and .responses.json.lock, likewise.)
+RESPONSES_FILES = ["responses.json", ".responses.json.bak", ".responses.json.lock"]
 _source = os.path.join(HERE, "source")
 c.Autograde.exclude_overwriting = {
     name: list(RESPONSES_FILES)
@@ -32,9 +33,12 @@ c.Autograde.exclude_overwriting = {
 # and the feedback into the cell. ScaleCodeCredit does the same for code answers' partial credit
 # (course_tools/code_credit.py): a test cell whose instructor version ends with
 # `partial_credit(<fraction>)` gets fraction x its own points, capped to [0, points], so changing a
-# cell's points in the Create Assignment panel changes nothing else. The other entries are nbgrader
-# 0.9.6's defaults, in their order (Execute replaced by SandboxedExecute).
+# cell's points in the Create Assignment panel changes nothing else. FlagTampering reads, before
+# anything runs, the cells a learner can edit and logs each line that reaches into the grading
+# machinery (course_tools/tampering.py); it changes nothing. The other entries are nbgrader 0.9.6's
+# defaults, in their order (Execute replaced by SandboxedExecute).
 c.Autograde.autograde_preprocessors = [
+    "course_tools.tampering.FlagTampering",     # logs learner code that reaches into the grading machinery
     "course_tools.widget_grading.ReadRecordedAnswers",
     "course_tools.sandbox.SandboxedExecute",    # nbgrader's Execute, in the sandbox (below)
     "nbgrader.preprocessors.IgnorePattern",
