@@ -25,7 +25,7 @@ ROLES := learner instructor
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab test test-fast screenshots clean-notebooks nav lesson-time assignments grade pretend-learner item-analysis passback bench clean edition lite site tampering
+.PHONY: help install lab test test-fast screenshots clean-notebooks nav lesson-time assignments affected grade pretend-learner item-analysis passback bench clean edition lite site tampering
 
 help:
 	@echo "make lab              start JupyterLab on the course index (PORT=$(PORT)), as a learner"
@@ -36,6 +36,7 @@ help:
 	@echo "make nav              regenerate navigation cells, the index map and the README map"
 	@echo "make assignments      sync points tables, then regenerate release/ from source/ with nbgrader"
 	@echo "make lesson-time      estimate every lesson's minutes from its words and exercises"
+	@echo "make affected ASSIGNMENT=id  before regrading: what an edit of source/<id> changes for graded work"
 	@echo "make grade ASSIGNMENT=id [JOBS=n]  autograde all submissions in parallel"
 	@echo "make pretend-learner NAME=ana [ASSIGNMENT=id]  a pretend learner on this machine, and their commands"
 	@echo "make item-analysis ASSIGNMENT=id  difficulty/discrimination of a graded assignment"
@@ -99,6 +100,12 @@ lesson-time: $(STAMP)
 assignments: $(STAMP)
 	$(BIN)/python scripts/sync_assignments.py
 	$(BIN)/python scripts/generate_release.py
+
+# Instructors, after editing an assignment that is already graded (and `make assignments`), before
+# regrading: which graded submissions the change affects, and each learner's score before and after.
+affected: $(STAMP)
+	@test -n "$(ASSIGNMENT)" || { echo "usage: make affected ASSIGNMENT=<id>"; exit 2; }
+	$(BIN)/python -m course_tools.affected $(ASSIGNMENT)
 
 # Instructors: autograde every collected submission of an assignment on all cores (JOBS=n to choose;
 # the default is the number of cores + 1).

@@ -30,10 +30,13 @@ c.Autograde.exclude_overwriting = {
 # code runs in (course_tools/widget_grading.py): ReadRecordedAnswers takes the submitted
 # responses.json *before* execution, ScoreWidgetAnswers scores each `grade_answer(...)` grade cell
 # *after* it, from the instructor's key, and writes the points (a fraction of the cell's own points)
-# and the feedback into the cell. FlagTampering reads, before anything runs, the cells a learner can
-# edit and logs each line that reaches into the grading machinery (course_tools/tampering.py); it
-# changes nothing. The other entries are nbgrader 0.9.6's defaults, in their order (Execute replaced
-# by SandboxedExecute).
+# and the feedback into the cell. ScaleCodeCredit does the same for code answers' partial credit
+# (course_tools/code_credit.py): a test cell whose instructor version ends with
+# `partial_credit(<fraction>)` gets fraction x its own points, capped to [0, points], so changing a
+# cell's points in the Create Assignment panel changes nothing else. FlagTampering reads, before
+# anything runs, the cells a learner can edit and logs each line that reaches into the grading
+# machinery (course_tools/tampering.py); it changes nothing. The other entries are nbgrader 0.9.6's
+# defaults, in their order (Execute replaced by SandboxedExecute).
 c.Autograde.autograde_preprocessors = [
     "course_tools.tampering.FlagTampering",     # logs learner code that reaches into the grading machinery
     "course_tools.widget_grading.ReadRecordedAnswers",
@@ -41,6 +44,7 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "course_tools.widget_grading.ScoreWidgetAnswers",
+    "course_tools.code_credit.ScaleCodeCredit",     # partial_credit(fraction) x the cell's points
     "nbgrader.preprocessors.LimitOutput",
     "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
@@ -106,6 +110,11 @@ c.GenerateAssignment.preprocessors = [
     "nbgrader.preprocessors.ComputeChecksums",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
+
+# Feedback for a notebook a learner renamed (and course_tools.submissions put back under its
+# expected name before autograde) is released under the learner's name too, so their Fetch Feedback
+# finds it. nbgrader's own release step otherwise; the formgrader's button uses it as well.
+c.ExchangeFactory.release_feedback = "course_tools.submissions.ReleaseFeedback"
 
 # A single-machine exchange: a folder every local user can write to. Override with
 # TECHLEAD_EXCHANGE (tests use a temporary folder; a shared server uses e.g. /srv/nbgrader/exchange).

@@ -239,5 +239,29 @@ def grade_answer(exercise_id: str, key, why: str | None = None, path=None):
     return _Display(text, f"<div><em>{html.escape(text)}</em></div>")
 
 
-__all__ = ["NoAnswerRecorded", "Outcome", "describe", "evaluate", "grade_answer", "recorded_answer",
-           "recorded_record", "record_answer", "show_recorded"]
+# --------------------------------------------------------------------------- code answers' partial credit
+
+def partial_credit(fraction) -> float:
+    """Partial credit of a code answer's test cell, as a *fraction* of the cell's own points.
+
+    The last line of a partial-credit test cell's hidden region, which imports this function from
+    this module itself and counts the right parts with a plain loop (see CONTRIBUTING.md), is a call
+    such as ``partial_credit(right / total)``.
+
+    The cell's result is then the fraction (0 to 1). At autograde the course's grader
+    (``course_tools.code_credit.ScaleCodeCredit``, in nbgrader's process, after the kernel has run)
+    multiplies it by the cell's points, capped to ``[0, points]``, and a cell whose instructor version
+    ends with this call but shows no number scores 0. So the points are set in one place, the
+    *Create Assignment* panel: a fully right answer earns the cell's points whatever they are. (Without
+    the grader step a fraction of at most 1 would count as points: never more than is due.)
+
+    Raises :class:`ValueError` for anything but a number from 0 to 1 (an error in the hidden tests).
+    """
+    if type(fraction) not in (int, float) or not 0 <= fraction <= 1:
+        raise ValueError(f"partial_credit() takes a number from 0 to 1 (a share of the cell's points), "
+                         f"not {fraction!r}")
+    return float(fraction)
+
+
+__all__ = ["NoAnswerRecorded", "Outcome", "describe", "evaluate", "grade_answer", "partial_credit",
+           "recorded_answer", "recorded_record", "record_answer", "show_recorded"]

@@ -85,8 +85,13 @@ def perturbed(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def execute(nb, folder: Path):
-    """Run a notebook in ``folder`` as nbgrader would; return it with outputs."""
-    return execute_in(nb, folder)
+    """Run a notebook in ``folder`` as nbgrader would; return it with outputs (partial_credit
+    shares turned into points by the grader's step, as at autograde)."""
+    from course_tools.code_credit import ScaleCodeCredit
+
+    nb = execute_in(nb, folder)
+    ScaleCodeCredit().preprocess(nb, {})
+    return nb
 
 
 def cell_scores(nb) -> dict[str, float]:

@@ -87,10 +87,13 @@ def test_source_notebook_passes_its_own_tests(aid, tmp_path):
     """Does the instructor's version, with its widget answers recorded, earn every autograded point?"""
     from nbgrader.utils import determine_grade
 
+    from course_tools.code_credit import ScaleCodeCredit
+
     nb = source_nb(aid)
     copy_data_files(aid, tmp_path)  # e.g. a5's team_metrics.csv, next to the notebook as in release/
     record_answers({tmp_path: widget_keys(nb)})
     execute_in(nb, tmp_path)
+    ScaleCodeCredit().preprocess(nb, {})  # partial_credit(fraction) -> points, as at autograde
     total = 0.0
     for cell in nb.cells:
         if cell.cell_type == "code":
