@@ -14,7 +14,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 from traitlets import Int
 
-from ._ui import FULL, ExerciseBase, button, esc, hhmm, md_inline
+from ._ui import FULL, SHOWN, ExerciseBase, button, esc, hhmm, md_inline
 from .store import EmptyAnswer, ReadOnlyStore, now_iso
 
 
@@ -137,7 +137,7 @@ class SelfAssessment(ExerciseBase):
         latest = ", ".join(f"{q['label']} {self.sessions[-1]['ratings'].get(q['key'], '–')}" for q in self.qualities)
         self.chart.value = charts.img_html(
             self.chart_svg, f"Bar chart of your latest self-assessment ratings out of {self.scale_max}: {latest}.")
-        self.chart.layout.display = None
+        self.chart.layout.display = SHOWN
         if len(self.sessions) > 1:
             table = charts.change_table_html(self.sessions, self.qualities)
             self.change_table.value = f"<div><strong>Change since your previous ratings</strong>{table}</div>"
@@ -145,7 +145,7 @@ class SelfAssessment(ExerciseBase):
             self.change_chart.value = charts.img_html(
                 self.change_chart_svg,
                 "Bar chart of the change in each rating since your previous session (the table above gives the numbers).")
-            self.change_chart.layout.display = None
+            self.change_chart.layout.display = SHOWN
         else:
             self.change_table.value = ("<div class='techlead-muted'>Save ratings again later (say, in a month) "
                                        "to see what changed.</div>")
