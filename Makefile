@@ -25,7 +25,7 @@ ROLES := learner instructor
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab test test-fast screenshots clean-notebooks nav lesson-time assignments grade item-analysis passback bench clean edition lite site
+.PHONY: help install lab test test-fast screenshots clean-notebooks nav lesson-time assignments grade item-analysis passback bench clean edition lite site tampering
 
 help:
 	@echo "make lab              start JupyterLab on the course index (PORT=$(PORT)), as a learner"
@@ -38,6 +38,7 @@ help:
 	@echo "make lesson-time      estimate every lesson's minutes from its words and exercises"
 	@echo "make grade ASSIGNMENT=id [JOBS=n]  autograde all submissions in parallel"
 	@echo "make item-analysis ASSIGNMENT=id  difficulty/discrimination of a graded assignment"
+	@echo "make tampering ASSIGNMENT=id  submissions whose code reaches into the grading machinery"
 	@echo "make passback ASSIGNMENT=id [DRY_RUN=1] [COURSE=id] [INCLUDE_PENDING_MANUAL=1]"
 	@echo "                      send the assignment's scores to the learning platform (LTI AGS)"
 	@echo "make bench            print the benchmarks"
@@ -73,8 +74,9 @@ lab: $(STAMP)
 		--ServerApp.root_dir="$(CURDIR)" \
 		--LabApp.default_url="/lab/tree/$(INDEX)" $(ALLOW_ROOT)
 
+# --durations: the slowest tests (and fixtures) are listed at the end, so where the time goes is on record.
 test: $(STAMP)
-	$(BIN)/python -m pytest $(XDIST) --cov=exercises --cov-report=term-missing:skip-covered --cov-fail-under=90 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) --durations=30 --cov=exercises --cov-report=term-missing:skip-covered --cov-fail-under=90 $(PYTEST_ARGS)
 
 # Day-to-day: the unit tests, notebook hygiene and content checks, without the layers that start
 # servers or browsers or run the nbgrader pipeline on whole classes (make test runs those too).
@@ -104,6 +106,11 @@ JOBS ?=
 grade: $(STAMP)
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make grade ASSIGNMENT=<id> [JOBS=n]"; exit 2; }
 	$(BIN)/python -m course_tools.parallel_grade $(ASSIGNMENT) $(if $(JOBS),--jobs $(JOBS),)
+
+# Instructors: list collected submissions whose own code reaches into the grading machinery.
+tampering: $(STAMP)
+	@test -n "$(ASSIGNMENT)" || { echo "usage: make tampering ASSIGNMENT=<id>"; exit 2; }
+	$(BIN)/python -m course_tools.tampering $(ASSIGNMENT)
 
 # Instructors: which questions were hard or did not separate learners (CSV + figure + report).
 item-analysis: $(STAMP)

@@ -18,7 +18,8 @@ c.CourseDirectory.root = HERE
 # But autograde copies every non-notebook file of source/<id>/ over the submission ("master
 # versions"): an instructor's own responses.json left in source/ (from trying the widgets) would
 # replace each learner's answers with the instructor's. Never overwrite the responses files.
-RESPONSES_FILES = ["responses.json", "responses.json.lock"]
+# (The kit's hidden backup and lock files, .responses.json.bak and .responses.json.lock, likewise.)
+RESPONSES_FILES = ["responses.json", ".responses.json.bak", ".responses.json.lock"]
 _source = os.path.join(HERE, "source")
 c.Autograde.exclude_overwriting = {
     name: list(RESPONSES_FILES)
@@ -29,9 +30,12 @@ c.Autograde.exclude_overwriting = {
 # code runs in (course_tools/widget_grading.py): ReadRecordedAnswers takes the submitted
 # responses.json *before* execution, ScoreWidgetAnswers scores each `grade_answer(...)` grade cell
 # *after* it, from the instructor's key, and writes the points (a fraction of the cell's own points)
-# and the feedback into the cell. The other entries are nbgrader 0.9.6's defaults, in their order
-# (Execute replaced by SandboxedExecute).
+# and the feedback into the cell. FlagTampering reads, before anything runs, the cells a learner can
+# edit and logs each line that reaches into the grading machinery (course_tools/tampering.py); it
+# changes nothing. The other entries are nbgrader 0.9.6's defaults, in their order (Execute replaced
+# by SandboxedExecute).
 c.Autograde.autograde_preprocessors = [
+    "course_tools.tampering.FlagTampering",     # logs learner code that reaches into the grading machinery
     "course_tools.widget_grading.ReadRecordedAnswers",
     "course_tools.sandbox.SandboxedExecute",    # nbgrader's Execute, in the sandbox (below)
     "nbgrader.preprocessors.IgnorePattern",
@@ -80,6 +84,27 @@ c.GenerateFeedback.preprocessors = [
     "course_tools.feedback.ScrubHiddenTestErrors",
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbgrader.preprocessors.ClearMarkScheme",
+]
+
+# Student versions: nbgrader 0.9.6's own release steps, in their order, plus TagRaisesException
+# after ClearOutput, which tags every code answer and test cell `raises-exception` so a learner's
+# *Run All* on a blank copy goes to the end instead of stopping at the first unanswered code question
+# (course_tools/run_all.py). It runs for `make assignments`, `nbgrader generate_assignment` and the
+# formgrader's Generate button alike; autograde ignores the tag and the checksums do not cover it.
+c.GenerateAssignment.preprocessors = [
+    "nbgrader.preprocessors.IncludeHeaderFooter",
+    "nbgrader.preprocessors.InstantiateTests",
+    "nbgrader.preprocessors.LockCells",
+    "nbgrader.preprocessors.ClearSolutions",
+    "nbgrader.preprocessors.ClearOutput",
+    "course_tools.run_all.TagRaisesException",
+    "nbgrader.preprocessors.CheckCellMetadata",
+    "nbgrader.preprocessors.ComputeChecksums",
+    "nbgrader.preprocessors.SaveCells",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbgrader.preprocessors.ClearMarkScheme",
+    "nbgrader.preprocessors.ComputeChecksums",
+    "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
 # A single-machine exchange: a folder every local user can write to. Override with

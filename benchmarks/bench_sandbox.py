@@ -58,19 +58,23 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         base = make_course(Path(tmp) / "course", [AID], release=True)
         build_class(base, args.students)
-        for sandbox in (True, False):
-            if sandbox:
-                os.environ.pop(OPT_OUT, None)
-            else:
-                os.environ[OPT_OUT] = "1"
-            try:
-                for mode in ("serial", "parallel"):
+        # each mode's two runs back to back (the machine's load drifts); each figure printed as it
+        # comes, so a run cut short still leaves what it measured
+        for mode in ("serial", "parallel"):
+            for sandbox in (True, False):
+                if sandbox:
+                    os.environ.pop(OPT_OUT, None)
+                else:
+                    os.environ[OPT_OUT] = "1"
+                try:
                     course = shutil.copytree(base, Path(tmp) / f"{mode}-{sandbox}")
                     times[(mode, sandbox)] = (timed_serial(course) if mode == "serial"
                                               else timed_parallel(course, args.jobs))
                     scores[(mode, sandbox)] = pg.cell_scores(pg.load_config(course), AID)
-            finally:
-                os.environ.pop(OPT_OUT, None)
+                finally:
+                    os.environ.pop(OPT_OUT, None)
+                print(f"# {mode}, {'sandbox' if sandbox else 'no sandbox'}: {times[(mode, sandbox)]:.1f} s "
+                      f"(load average {os.getloadavg()[0]:.1f})", flush=True)
     n = args.students
     print(f"{n} submissions of {AID}, {os.cpu_count()} cores, parallel with {args.jobs} workers")
     for mode in ("serial", "parallel"):

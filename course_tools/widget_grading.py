@@ -84,7 +84,19 @@ class ReadRecordedAnswers(NbGraderPreprocessor):
         folder = resources.get("metadata", {}).get("path") or "."
         responses, problem = read_responses(folder, self.filename, self.max_bytes)
         if problem:
-            self.log.warning("Widget answers: %s (in %s)", problem, folder)
+            # The kit keeps the last good version of the file as a hidden backup, rewritten on every
+            # save (exercises.store). A learner's file damaged after their last save (a crash, a
+            # bad copy) is graded from it; it is read as defensively, and trusted no more than the
+            # file itself (the learner can write both). A *missing* file is not replaced by its
+            # backup: a learner may delete responses.json to start again.
+            backup = f".{self.filename}.bak"
+            saved, backup_problem = read_responses(folder, backup, self.max_bytes)
+            if saved and backup_problem is None:
+                self.log.warning("Widget answers: %s; graded from its backup %s (in %s)", problem, backup,
+                                 folder)
+                responses, problem = saved, None
+            else:
+                self.log.warning("Widget answers: %s (in %s)", problem, folder)
         resources[RESOURCE_KEY] = {"responses": responses, "problem": problem}
         return nb, resources
 

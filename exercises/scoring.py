@@ -295,11 +295,15 @@ def check_key(kind: str, key, entry: dict):
         if kind == "scenario":
             if type(key) is not dict:
                 raise BadAnswer("a scenario key is {situation: {action: rating}}")
+            unrated = sorted(set(entry["situations"]) - set(key))
+            if unrated:  # a learner who reaches an unrated situation could not be scored fairly
+                raise BadAnswer(f"the key rates no action in situation(s) {unrated}")
             for sit, acts in key.items():
                 known = {a["key"] for a in entry["situations"].get(sit, {}).get("actions", [])}
-                if sit not in entry["situations"] or type(acts) is not dict or not known >= set(acts) \
+                if sit not in entry["situations"] or type(acts) is not dict or known != set(acts) \
                         or any(r not in RATING_POINTS for r in acts.values()):
-                    raise BadAnswer(f"situation {sit!r}: actions {known} rated best/acceptable/poor")
+                    raise BadAnswer(f"situation {sit!r}: every action of {sorted(known)} rated "
+                                    "best/acceptable/poor")
             return key
         key = plain_answer(kind, key)
     except BadAnswer as exc:

@@ -231,11 +231,14 @@ class Hub:
         self.log = env.state / "jupyterhub.log"
         self.proc: subprocess.Popen | None = None
 
-    def _write_config(self) -> None:
-        # The real deployment config, plus what only the test needs. Root-only (holds the token).
-        self.config.write_text(textwrap.dedent(f"""\
+    DEPLOY_CONFIG = "jupyterhub_config.py"
+
+    def _common_config(self) -> str:
+        """The deployment config (``DEPLOY_CONFIG``) on this test's free ports and state folder, plus a
+        service with an API token and an admin role, so the test can drive the Hub's REST API."""
+        return textwrap.dedent(f"""\
             c = get_config()
-            load_subconfig({str(self.env.deploy / "jupyterhub_config.py")!r})
+            load_subconfig({str(self.env.deploy / self.DEPLOY_CONFIG)!r})
             c.JupyterHub.hub_port = {self.hub_port}
             c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{self.proxy_api_port}"
             c.ConfigurableHTTPProxy.command = [{str(self.env.proxy_command)!r}]
@@ -243,15 +246,18 @@ class Hub:
             c.JupyterHub.db_url = "sqlite:///{self.env.state / 'jupyterhub.sqlite'}"
             c.JupyterHub.cookie_secret_file = {str(self.env.state / "cookie_secret")!r}
             c.JupyterHub.pid_file = {str(self.env.state / "jupyterhub.pid")!r}
-            # A service with an API token and an admin role, so the test can drive the Hub's REST API.
-            c.JupyterHub.services = [{{"name": {self.SERVICE!r}, "api_token": {self.token!r}}}]
-            c.JupyterHub.load_roles = [{{
+            c.JupyterHub.services.append({{"name": {self.SERVICE!r}, "api_token": {self.token!r}}})
+            c.JupyterHub.load_roles.append({{
                 "name": "cohort-admin",
                 "scopes": ["admin:users", "admin:servers", "access:servers", "list:users", "read:users",
                            "read:groups"],
                 "services": [{self.SERVICE!r}],
-            }}]
-        """))
+            }})
+        """)
+
+    def _write_config(self) -> None:
+        # The real deployment config, plus what only the test needs. Root-only (holds the token).
+        self.config.write_text(self._common_config())
         self.config.chmod(0o600)
 
     def start(self, timeout: float = 60) -> None:
@@ -381,28 +387,14 @@ class LTIHub(Hub):
         super().__init__(env, [], [])
         self.lti_config = lti_config
 
+    DEPLOY_CONFIG = "jupyterhub_lti_config.py"
+
     def _write_config(self) -> None:
-        self.config.write_text(textwrap.dedent(f"""\
-            c = get_config()
-            load_subconfig({str(self.env.deploy / "jupyterhub_lti_config.py")!r})
-            c.JupyterHub.hub_port = {self.hub_port}
-            c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{self.proxy_api_port}"
-            c.ConfigurableHTTPProxy.command = [{str(self.env.proxy_command)!r}]
-            c.ConfigurableHTTPProxy.pid_file = {str(self.env.state / "proxy.pid")!r}
-            c.JupyterHub.db_url = "sqlite:///{self.env.state / 'jupyterhub.sqlite'}"
-            c.JupyterHub.cookie_secret_file = {str(self.env.state / "cookie_secret")!r}
-            c.JupyterHub.pid_file = {str(self.env.state / "jupyterhub.pid")!r}
+        self.config.write_text(self._common_config() + textwrap.dedent(f"""\
             # The test's learner edition is a local git repository owned by root: git refuses to read
             # a repository another user owns ("dubious ownership") unless global config marks it safe.
             # (A real course pulls over https, where this does not arise.)
             c.Spawner.environment.update({{"GIT_CONFIG_GLOBAL": {str(self.env.base / "gitconfig-safe")!r}}})
-            c.JupyterHub.services.append({{"name": {self.SERVICE!r}, "api_token": {self.token!r}}})
-            c.JupyterHub.load_roles.append({{
-                "name": "cohort-admin",
-                "scopes": ["admin:users", "admin:servers", "access:servers", "list:users", "read:users",
-                           "read:groups"],
-                "services": [{self.SERVICE!r}],
-            }})
         """))
         self.config.chmod(0o600)
 

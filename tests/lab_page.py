@@ -140,16 +140,17 @@ class NotebookPage:
     def code_cell_count(self) -> int:
         return self.panel.locator(".jp-CodeCell").count()
 
-    def run_all(self, timeout: float = 180_000) -> float:
+    def run_all(self, timeout: float = 180_000, *, every_cell: bool = False) -> float:
         """Run → Run All Cells, then wait until every code cell has run and the kernel is idle.
 
-        Returns the seconds it took."""
+        ``every_cell``: wait for every cell even when some show an error (cells tagged
+        ``raises-exception`` do not stop Run All). Returns the seconds it took."""
         t0 = time.perf_counter()
         self.menu("Run", "runmenu:run-all")
-        self.wait_all_run(timeout)
+        self.wait_all_run(timeout, every_cell=every_cell)
         return time.perf_counter() - t0
 
-    def wait_all_run(self, timeout: float = 180_000) -> None:
+    def wait_all_run(self, timeout: float = 180_000, *, every_cell: bool = False) -> None:
         self.page.wait_for_function(
             """() => {
                 const panels = [...document.querySelectorAll('.jp-NotebookPanel')]
@@ -164,8 +165,8 @@ class NotebookPage:
                 const failed = [...panel.querySelectorAll(%s)]
                     .some(o => /Traceback|Error/.test(o.textContent));
                 const idle = (%s)();
-                return (done || (failed && !busy)) && idle;
-            }""" % (json.dumps(STDERR_OUTPUT), KERNEL_IDLE_JS),
+                return (done || (failed && !busy && !%s)) && idle;
+            }""" % (json.dumps(STDERR_OUTPUT), KERNEL_IDLE_JS, json.dumps(every_cell)),
             timeout=timeout, polling=250,
         )
 

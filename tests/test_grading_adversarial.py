@@ -176,3 +176,13 @@ def test_cli_attacks_score_no_more_than_blank_and_change_nothing(graded_cli):
     _check_nothing_outside_changed(graded_cli)
     assert "KEYS FOUND: 0" in outputs_text(autograded(graded_cli, "read-key"))
     assert graded_cli["returncode"] == 0, graded_cli["log"][-3000:]
+
+
+def test_autograde_log_names_the_submissions_to_look_at(graded_cli):
+    """Does `nbgrader autograde` warn about each attack's code (with the line and why), and about
+    no honest submission?"""
+    log = graded_cli["log"]
+    for kind in ("read-key", "write-gradebook", "other-learner", "redefined-helpers", "kill-kernel"):
+        assert f"Look at {kind}/{graded_cli['aid']}/" in log, (kind, log[-3000:])
+    assert "replaces one of the course's grading helpers" in log
+    assert "Look at blank/" not in log and "Look at other/" not in log

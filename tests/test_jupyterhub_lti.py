@@ -420,6 +420,8 @@ def test_learners_submit_instructor_grades_passback_posts_scores(lti):
     assert given["ana"]["scoreGiven"] == pytest.approx(rows[right.name])
     assert given["ben"]["scoreGiven"] == pytest.approx(rows[wrong.name])
     assert given["ben"]["scoreGiven"] < given["ana"]["scoreGiven"]
+    # ...and the right learner has every point the autograder can give (widget answers included).
+    assert given["ana"]["scoreGiven"] == pytest.approx(key.auto_points), (given["ana"], key.auto_points)
     assert {s["gradingProgress"] for s in given.values()} == {"PendingManual"}
     assert all(s["scoreMaximum"] == pytest.approx(key.total_points) for s in given.values())
 

@@ -215,6 +215,25 @@ def test_ids_unique_course_wide():
     assert len(seen) == len(banks.load_all()) or os.environ.get("TECHLEAD_BANKS")
 
 
+
+def test_every_question_in_the_banks_is_asked_somewhere():
+    """Is every exercise in exercises/banks/ shown by a lesson, an assignment's source notebook or the
+    demo notebook? (A question nobody is shown is never answered, reviewed or checked by a learner.)"""
+    import json
+    import re
+
+    notebooks = [*(REPO / "notebooks").glob("*.ipynb"), *(REPO / "source").glob("*/*.ipynb"),
+                 *(REPO / "exercises" / "examples").glob("*.ipynb")]
+    named = set()
+    for path in notebooks:
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            if cell["cell_type"] == "code":
+                named |= set(re.findall(r"[\"']([a-z0-9-]+/[a-z0-9-]+)[\"']", "".join(cell["source"])))
+    unasked = sorted(full_id for f in sorted((REPO / "exercises" / "banks").glob("*.yaml"))
+                     for full_id in (ex["full_id"] for ex in banks.load_bank_file(f)["exercises"].values())
+                     if full_id not in named)
+    assert unasked == [], "shown by no notebook: " + ", ".join(unasked)
+
 def test_course_map_loads():
     """Does the course map load (lessons with files)?"""
     course = banks.load_course()

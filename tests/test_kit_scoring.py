@@ -153,3 +153,33 @@ def test_scoring_imports_no_widgets():
     code = "import sys, exercises.scoring; print(any(m.startswith(('ipywidgets','pandas','matplotlib')) for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# ------------------------------------------------------------------------------------ instructors' keys
+def test_a_scenario_key_must_rate_every_action_of_every_situation():
+    """Is a graded scenario's key refused when it leaves an action or a situation unrated?"""
+    entry = scenario_entry()
+    full = {s: {a["key"]: a["rating"] for a in sit["actions"]} for s, sit in entry["situations"].items()}
+    assert scoring.check_key("scenario", full, entry) == full
+    no_action = {**full, "s2": {"a": "acceptable"}}
+    with pytest.raises(scoring.BadKey, match="s2"):
+        scoring.check_key("scenario", no_action, entry)
+    no_situation = {s: acts for s, acts in full.items() if s != "s3"}
+    with pytest.raises(scoring.BadKey, match="s3"):
+        scoring.check_key("scenario", no_situation, entry)
+
+
+def test_every_key_in_the_instructor_notebooks_fits_its_question():
+    """Does every grade_answer key in source/ name only options, items, categories and actions its
+    question has (and a scenario's key rate every action)?"""
+    from pathlib import Path
+
+    from course_tools.contract import course_keys
+    from exercises.banks import get_exercise
+
+    keys = course_keys(Path(__file__).resolve().parents[1])
+    calls = [call for nb in keys.values() for call in nb.values()]
+    assert len(calls) >= 10
+    for call in calls:
+        entry = get_exercise(call.exercise_id)
+        assert scoring.check_key(entry["kind"], call.key, entry) is not None, call.exercise_id
