@@ -15,8 +15,9 @@ Answers are saved to ``responses.json`` in the notebook's folder (see :mod:`exer
 Widget classes (``Choice``, ``ManyChoice``, ``Classify``, ``ScenarioQuestion``, ``Reflection``,
 ``SelfAssessment``, ``Progress``) each have a ``from_bank(id)`` constructor.
 
-Importing this package is cheap: ipywidgets, yaml, jsonschema, pandas and matplotlib are
-imported only when first needed.
+Importing this package is cheap: ipywidgets, yaml and jsonschema are imported only when first
+needed. The kit never imports pandas or matplotlib (its charts are SVG written in plain Python,
+:mod:`exercises.charts`), so every widget works in JupyterLite offline.
 """
 from __future__ import annotations
 

@@ -76,6 +76,10 @@ STYLE = """<style>
 FULL = widgets.Layout(width="100%")
 AUTO = widgets.Layout(width="auto")
 LABEL_STYLE = {"description_width": "initial"}
+# What shows a widget hidden with layout.display = "none" again. Not None: JupyterLite's kernel (Pyodide)
+# turns None into JavaScript's undefined, which the message to the page drops, so the widget stayed
+# hidden there; an empty value removes the inline style in every front end.
+SHOWN = ""
 
 
 def esc(text) -> str:

@@ -1,18 +1,19 @@
 """The progress dashboard: per lesson, exercises answered and knowledge-check scores, as a table and chart.
 
 Reads the learner's saved responses (``responses.json`` in the lessons folder) and the lessons' exercise
-ids (from their ``show("…")`` calls). pandas and matplotlib are imported only when the dashboard is built.
+ids (from their ``show("…")`` calls). Plain Python throughout (the chart is SVG, :mod:`exercises.charts`),
+so the dashboard works in JupyterLite offline, where pandas and matplotlib are not available.
 """
 from __future__ import annotations
 
 import ipywidgets as widgets
 
 from ._ui import FULL, STYLE, button, esc, status_html
-from .charts import img_html
+from .charts import img_html, progress_chart_svg
 from .progress import course_lessons, find_notebooks_dir, is_answered
+from .kinds import KNOWLEDGE_CHECKS as CHECK_KINDS
 from .store import ResponseStore
 
-from .kinds import KNOWLEDGE_CHECKS as CHECK_KINDS  # noqa: E402
 COLUMNS = ["lesson", "title", "exercises", "answered", "checks", "checks_answered", "check_score_pct"]
 
 
@@ -45,58 +46,20 @@ def progress_rows(records: dict, lessons: list[dict]) -> list[dict]:
     return rows
 
 
-def progress_frame(records: dict, lessons: list[dict]):
-    """The rows of :func:`progress_rows` as a pandas DataFrame indexed by lesson number."""
-    import pandas as pd
-
-    frame = pd.DataFrame(progress_rows(records, lessons), columns=COLUMNS).set_index("lesson")
-    frame["check_score_pct"] = frame["check_score_pct"].astype(float)  # None -> NaN: not answered yet
-    return frame
-
-
 def _score_text(score) -> str:
-    return "–" if score != score else f"{score:.0f}%"  # NaN != NaN
+    return "–" if score is None else f"{score:.0f}%"
 
 
-def dashboard_chart_png(frame) -> bytes:
-    """Two panels: share of exercises answered per lesson, and knowledge-check score per lesson.
-
-    Bars carry their numbers as text labels, so the chart does not rely on colour."""
-    from .charts import _figure, _png
-
-    fig = _figure(10, 6.5)
-    top, bottom = fig.subplots(2, 1, sharex=True)
-    x = list(range(len(frame)))
-    labels = [str(n) for n in frame.index]
-    done = [(a / e * 100) if e else 0 for a, e in zip(frame["answered"], frame["exercises"])]
-    bars = top.bar(x, done, color="#4c72b0", edgecolor="black", hatch="//")
-    top.bar_label(bars, labels=[f"{a}/{e}" for a, e in zip(frame["answered"], frame["exercises"])], fontsize=8)
-    top.set_ylim(0, 115)
-    top.set_ylabel("% answered")
-    top.set_title("Exercises answered per lesson")
-    scores = frame["check_score_pct"].fillna(0).tolist()
-    bars = bottom.bar(x, scores, color="#55a868", edgecolor="black")
-    bottom.bar_label(bars, labels=[_score_text(s) for s in frame["check_score_pct"]], fontsize=8)
-    bottom.set_ylim(0, 115)
-    bottom.set_ylabel("knowledge-check score %")
-    bottom.set_xlabel("lesson")
-    bottom.set_xticks(x, labels)
-    bottom.set_title("Knowledge-check score per lesson (– = none answered yet)")
-    fig.tight_layout()
-    return _png(fig)
-
-
-def _table_html(frame) -> str:
+def _table_html(rows: list[dict]) -> str:
     head = ("<tr><th scope='col'>Lesson</th><th scope='col'>Title</th><th scope='col'>Answered</th>"
             "<th scope='col'>Knowledge checks</th><th scope='col'>Check score</th></tr>")
     body = []
-    for number, row in frame.iterrows():
-        score_text = _score_text(row["check_score_pct"])
+    for row in rows:
         mark = "✔ " if row["exercises"] and row["answered"] == row["exercises"] else ""
         body.append(
-            f"<tr><td>{number}</td><td>{esc(row['title'])}</td>"
+            f"<tr><td>{esc(row['lesson'])}</td><td>{esc(row['title'])}</td>"
             f"<td>{mark}{row['answered']} of {row['exercises']}</td>"
-            f"<td>{row['checks_answered']} of {row['checks']}</td><td>{score_text}</td></tr>")
+            f"<td>{row['checks_answered']} of {row['checks']}</td><td>{_score_text(row['check_score_pct'])}</td></tr>")
     return (f"{STYLE}<table class='techlead-table'><caption>Your progress by lesson</caption>"
             f"<thead>{head}</thead><tbody>{''.join(body)}</tbody></table>")
 
@@ -111,28 +74,32 @@ class Dashboard(widgets.VBox):
         self.store = store if store is not None else ResponseStore(self.notebooks_dir / "responses.json")
         self.summary = widgets.HTML(layout=FULL)
         self.table = widgets.HTML(layout=FULL)
-        self.chart_png = b""
+        self.chart_svg = ""
         self.chart = widgets.HTML(layout=widgets.Layout(max_width="900px", width="100%"))
         self.refresh_button = button("Refresh", "Read your saved answers again", icon="refresh")
         self.refresh_button.on_click(lambda _b: self.refresh())
         self.children = (self.summary, self.table, self.chart, self.refresh_button)
-        self.frame = None
+        self.rows: list[dict] = []
         self.refresh()
+
+    def row(self, lesson) -> dict:
+        """The row of lesson *lesson* (4, or "4b")."""
+        return next(r for r in self.rows if str(r["lesson"]) == str(lesson))
 
     def refresh(self) -> None:
         records = self.store.load()
         notice, self.store.notice = self.store.notice, ""
-        self.frame = progress_frame(records, course_lessons(self.notebooks_dir))
-        total, done = int(self.frame["exercises"].sum()), int(self.frame["answered"].sum())
-        complete = int(((self.frame["answered"] == self.frame["exercises"]) & (self.frame["exercises"] > 0)).sum())
+        self.rows = progress_rows(records, course_lessons(self.notebooks_dir))
+        total, done = sum(r["exercises"] for r in self.rows), sum(r["answered"] for r in self.rows)
+        complete = sum(1 for r in self.rows if r["exercises"] and r["answered"] == r["exercises"])
         message = (f"<strong>{done} of {total}</strong> exercises answered; "
-                   f"<strong>{complete} of {len(self.frame)}</strong> lessons complete.")
+                   f"<strong>{complete} of {len(self.rows)}</strong> lessons complete.")
         if notice:
             message += f"<br>{notice}"
         self.summary.value = status_html(message)
-        self.table.value = _table_html(self.frame)
-        self.chart_png = dashboard_chart_png(self.frame)
-        self.chart.value = img_html(self.chart_png, "Two bar charts by lesson: the share of exercises answered, "
+        self.table.value = _table_html(self.rows)
+        self.chart_svg = progress_chart_svg(self.rows)
+        self.chart.value = img_html(self.chart_svg, "Two bar charts by lesson: the share of exercises answered, "
                                     "and the knowledge-check score. The table above gives the same numbers.")
 
 

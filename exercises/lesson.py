@@ -9,6 +9,9 @@ learner is told, once:
   exercise reads it, so the exercises below show the restored answers and no further notice);
 * that nothing can be saved (read-only copy), why, what to do, with *Download my answers*.
 
+In JupyterLite it also arranges for a clear notice, not a traceback, where a later cell needs a package
+that only Pyodide's CDN has and the network is unreachable (:mod:`exercises.in_browser`).
+
 After a kernel restart without re-running, it shows the same "stopped running" notice as every
 exercise (the CSS in :data:`exercises._ui.STYLE`).
 """
@@ -71,5 +74,11 @@ class LessonStart(widgets.VBox):
 
 
 def start_lesson(*, path=None) -> LessonStart:
-    """The banner for the top of a lesson (``path``: a responses file other than the working folder's)."""
+    """The banner for the top of a lesson (``path``: a responses file other than the working folder's).
+
+    In the browser (JupyterLite), it also puts :func:`exercises.in_browser.explain_missing_packages` in
+    place: a cell that needs pandas or matplotlib while Pyodide's CDN is unreachable gets a clear notice."""
+    from .in_browser import explain_missing_packages
+
+    explain_missing_packages()
     return LessonStart(store=_store.ResponseStore(path))

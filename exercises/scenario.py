@@ -12,7 +12,7 @@ import ipywidgets as widgets
 from traitlets import Unicode
 
 from . import scoring
-from ._ui import FULL, LABEL_STYLE, ExerciseBase, button, esc, hhmm, md_inline, status_html
+from ._ui import FULL, LABEL_STYLE, SHOWN, ExerciseBase, button, esc, hhmm, md_inline, status_html
 from .store import now_iso
 
 FOCUS_LABELS = {"team": "team leadership", "technical": "technical leadership",
@@ -155,6 +155,6 @@ class ScenarioQuestion(ExerciseBase):
             self.situation_html.value = f"<div><strong>Situation {step_no}.</strong> {md_inline(sit['text'])}</div>"
             self.actions.options = [(a["text"], a["key"]) for a in sit["actions"]]
             self.actions.value = None
-            self.actions.layout.display = None
+            self.actions.layout.display = SHOWN
             self.choose_button.disabled = False
         self.back_button.disabled = not walk.steps

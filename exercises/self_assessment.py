@@ -7,14 +7,14 @@ row, arrow keys to move) and show the chosen value without relying on colour.
 
 Each *Save ratings* stores a session ``{"at": time, "ratings": {quality: n}}``. The chart (and,
 from the second session on, the change since the previous session as a table and a chart) is
-drawn by :mod:`exercises.charts`, which imports pandas and matplotlib only then.
+drawn by :mod:`exercises.charts` as SVG in plain Python, so it works in JupyterLite offline too.
 """
 from __future__ import annotations
 
 import ipywidgets as widgets
 from traitlets import Int
 
-from ._ui import FULL, ExerciseBase, button, esc, hhmm, md_inline
+from ._ui import FULL, SHOWN, ExerciseBase, button, esc, hhmm, md_inline
 from .store import EmptyAnswer, ReadOnlyStore, now_iso
 
 
@@ -22,8 +22,8 @@ class SelfAssessment(ExerciseBase):
     """One labelled 1-to-5 scale per quality; *Save ratings* stores a dated session and draws charts.
 
     ``ratings`` gets/sets ``{quality_key: n}``; ``save_ratings()`` saves a session.
-    The chart is an ``<img>`` with alt text in ``chart.value`` (an ``ipywidgets.HTML``); its PNG
-    bytes are in ``chart_png`` (and ``change_chart_png`` for the change chart).
+    The chart is an ``<img>`` with alt text in ``chart.value`` (an ``ipywidgets.HTML``); its SVG
+    document is in ``chart_svg`` (and ``change_chart_svg`` for the change chart).
     """
 
     kind = "self-assessment"
@@ -65,8 +65,8 @@ class SelfAssessment(ExerciseBase):
         extra = f"<div class='techlead-muted'>{scale_text} Press <em>Save ratings</em> to keep a dated record.</div>"
         self.save_button = button("Save ratings", "Save these ratings with today's date", icon="save")
         self.save_button.on_click(lambda _b: self.save_ratings())
-        self.chart_png = b""
-        self.change_chart_png = b""
+        self.chart_svg = ""
+        self.change_chart_svg = ""
         self.chart = widgets.HTML("", layout=widgets.Layout(display="none", max_width="100%"))
         self.change_table = widgets.HTML("", layout=FULL)
         self.change_chart = widgets.HTML("", layout=widgets.Layout(display="none", max_width="100%"))
@@ -133,19 +133,19 @@ class SelfAssessment(ExerciseBase):
         if not self.sessions:
             return
         scale = (self.scale_min, self.scale_max)
-        self.chart_png = charts.ratings_chart_png(self.sessions, self.qualities, scale)
+        self.chart_svg = charts.ratings_chart_svg(self.sessions, self.qualities, scale)
         latest = ", ".join(f"{q['label']} {self.sessions[-1]['ratings'].get(q['key'], '–')}" for q in self.qualities)
         self.chart.value = charts.img_html(
-            self.chart_png, f"Bar chart of your latest self-assessment ratings out of {self.scale_max}: {latest}.")
-        self.chart.layout.display = None
+            self.chart_svg, f"Bar chart of your latest self-assessment ratings out of {self.scale_max}: {latest}.")
+        self.chart.layout.display = SHOWN
         if len(self.sessions) > 1:
             table = charts.change_table_html(self.sessions, self.qualities)
             self.change_table.value = f"<div><strong>Change since your previous ratings</strong>{table}</div>"
-            self.change_chart_png = charts.change_chart_png(self.sessions, self.qualities)
+            self.change_chart_svg = charts.change_chart_svg(self.sessions, self.qualities)
             self.change_chart.value = charts.img_html(
-                self.change_chart_png,
+                self.change_chart_svg,
                 "Bar chart of the change in each rating since your previous session (the table above gives the numbers).")
-            self.change_chart.layout.display = None
+            self.change_chart.layout.display = SHOWN
         else:
             self.change_table.value = ("<div class='techlead-muted'>Save ratings again later (say, in a month) "
                                        "to see what changed.</div>")

@@ -26,7 +26,8 @@ Reliability rules:
 
 * write = temp file in the same folder + ``os.replace`` (atomic), under a ``filelock`` lock
   ``.responses.json.lock`` (a dot-name: JupyterLab's file browser hides it); every write is
-  read-modify-write under that lock, so two kernels saving into one folder lose nothing. A writer
+  read-modify-write under that lock, so two kernels saving into one folder lose nothing (in JupyterLite,
+  where no file lock works on the browser's drive, under a lock of this kernel only: see ``_locked``). A writer
   killed in the middle of a write leaves the old file whole (and at most a hidden temp file, which
   the next write removes);
 * every write also refreshes a rolling backup, ``.responses.json.bak`` (hidden too), holding the
@@ -49,6 +50,7 @@ import json
 import os
 import re
 import stat
+import sys
 import tempfile
 import threading
 from datetime import datetime
@@ -59,6 +61,16 @@ FILENAME = "responses.json"
 ENV_VAR = "TECHLEAD_RESPONSES"
 LOCK_TIMEOUT = 30.0
 LOG_LIMIT = 500
+
+class _NoFileLock:
+    """Where no file lock works (JupyterLite's drive): acquiring and releasing do nothing."""
+
+    def acquire(self) -> None:
+        pass
+
+    def release(self) -> None:
+        pass
+
 
 _thread_lock = threading.RLock()  # a lock object only: the store never starts a thread
 
@@ -387,9 +399,16 @@ class ResponseStore:
 
     # ------------------------------------------------------------------ writing
     def _locked(self):
-        from filelock import FileLock  # imported on first write (keeps `import exercises` fast)
+        if sys.platform == "emscripten":
+            # JupyterLite (Pyodide): filelock falls back to its soft lock there, whose release leaves the
+            # lock file on the browser's drive, so every save after the first waited LOCK_TIMEOUT and
+            # failed. The browser's drive offers no atomic cross-kernel lock to use instead; within this
+            # kernel the thread lock below still serialises every read-modify-write.
+            lock = _NoFileLock()
+        else:
+            from filelock import FileLock  # imported on first write (keeps `import exercises` fast)
 
-        lock = FileLock(str(self.lock_path), timeout=LOCK_TIMEOUT)
+            lock = FileLock(str(self.lock_path), timeout=LOCK_TIMEOUT)
 
         class _Both:
             def __enter__(s):

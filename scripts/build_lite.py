@@ -18,8 +18,11 @@ or draw a widget. What the build puts together:
 * the course package as a wheel holding its banks and course map compiled to JSON (validated by the
   build), because PyYAML and jsonschema have no wheels here;
 * packages of Pyodide's own distribution that the site does not carry (pandas, numpy, matplotlib ...)
-  stay in the lock with their full address on Pyodide's CDN: online, a lesson that imports pandas gets
-  it from there; offline, that cell fails with a network error and the rest of the lesson still works.
+  stay in the lock with their full address on Pyodide's CDN: online, a cell that imports pandas (lesson
+  9b's data lab) gets it from there; offline, the cell shows a notice saying what is missing and why
+  (:mod:`exercises.in_browser`, put in place by each lesson's first cell) and the rest of the lesson
+  still works. The course package itself never imports them: its charts are SVG (:mod:`exercises.charts`),
+  so the dashboard and the self-assessment work offline.
 
 Downloads (the npm tarball and the wheels) are kept in ``build/cache/`` (or $TECHLEAD_BUILD_CACHE), so
 a second build is offline. Answers are saved by the lessons in ``notebooks/responses.json`` inside the

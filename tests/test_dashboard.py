@@ -1,8 +1,11 @@
 """The progress dashboard: per-lesson answered counts and knowledge-check scores from saved responses."""
 from __future__ import annotations
 
+import base64
 import json
 import math
+import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -46,20 +49,22 @@ def test_rows_count_answers_and_average_check_scores(store):
 
 
 def test_dashboard_widget_shows_table_chart_and_summary(store):
-    """Does the dashboard show a summary line, a captioned table and a PNG chart, and refresh on demand?"""
+    """Does the dashboard show a summary line, a captioned table and an SVG chart, and refresh on demand?"""
     board = show_dashboard(notebooks_dir=NOTEBOOKS, path=store.path)
     total = sum(len(lesson["ids"]) for lesson in course_lessons(NOTEBOOKS))
     assert f"<strong>0 of {total}</strong>" in board.summary.value
     assert "<caption>Your progress by lesson</caption>" in board.table.value
-    assert board.chart_png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert board.chart_svg.startswith("<svg")
     assert '<img class="techlead-chart" alt="Two bar charts by lesson' in board.chart.value
+    assert base64.b64encode(board.chart_svg.encode()).decode() in board.chart.value
     assert board.refresh_button.description == "Refresh"
 
     store.save("team-vs-tech/whose-problem", "choice", "a", score=0.0)
     board.refresh_button.click()
     assert f"<strong>1 of {total}</strong>" in board.summary.value
-    assert math.isclose(board.frame.loc[4, "check_score_pct"], 0.0)
+    assert math.isclose(board.row(4)["check_score_pct"], 0.0) and board.row("4b")["check_score_pct"] is None
     assert "0%" in board.table.value  # a score is shown as text, not only as a bar
+    assert "lesson 4: 1 of" in board.chart_svg and "check score 0%" in board.chart_svg
 
 
 def test_a_finished_lesson_is_marked_complete(store):
@@ -92,3 +97,25 @@ def test_answers_to_unknown_exercises_are_ignored(store):
     store.save("gone/old-question", "choice", "a", score=1.0)
     rows = progress_rows(json.loads(store.path.read_text())["responses"], course_lessons(NOTEBOOKS))
     assert sum(r["answered"] for r in rows) == 0
+
+
+def test_the_chart_is_an_svg_with_a_labelled_bar_per_lesson(store):
+    """Is the dashboard's chart a well-formed SVG with a title, a description giving every lesson's numbers,
+    and per lesson an answered bar labelled "a/e" and a score labelled in % (– before any check)?"""
+    ns = "{http://www.w3.org/2000/svg}"
+    l4 = lesson_ids(4)
+    store.save("team-vs-tech/whose-problem", "choice", "a", score=1.0)
+    store.save("team-vs-tech/sort-the-work", "classify", {"open-a-role": "team"}, score=0.5)
+    board = show_dashboard(notebooks_dir=NOTEBOOKS, path=store.path)
+    root = ET.fromstring(board.chart_svg)
+    lessons = course_lessons(NOTEBOOKS)
+    assert root.find(f"{ns}title").text == "Your progress by lesson" and root.get("role") == "img"
+    desc = root.find(f"{ns}desc").text
+    assert f"lesson 4: 2 of {len(l4)} answered, check score 75%" in desc
+    assert desc.count("lesson ") == len(lessons) and "lesson 1: 0 of" in desc and "check score none yet" in desc
+    words = [t.text for t in root.iter(f"{ns}text")]
+    assert f"2/{len(l4)}" in words and "75%" in words and words.count("–") == len(lessons) - 1
+    assert [str(x["number"]) for x in lessons] == [w for w in words if w in {str(x["number"]) for x in lessons}][-len(lessons):]
+    bars = [r for r in root.iter(f"{ns}rect") if r.get("stroke")]
+    assert len(bars) == 2 * len(lessons)
+    assert re.search(r'alt="[^"]+"', board.chart.value)

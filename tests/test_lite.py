@@ -27,6 +27,9 @@ pytest.register_assert_rewrite("browser_helpers")
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]  # builds run for minutes on a busy machine
 
 LESSON = "notebooks/02_what_is_technical_leadership.ipynb"  # knowledge checks, no pandas
+QUALITIES = "notebooks/05_key_qualities.ipynb"  # the self-assessment and its charts
+DASHBOARD = "notebooks/progress_dashboard.ipynb"
+DATA_LAB = "notebooks/09b_data_lab.ipynb"  # pandas and matplotlib cells: online only in JupyterLite
 
 
 @pytest.fixture(scope="session")
@@ -72,6 +75,67 @@ def test_compiling_a_bad_bank_fails_with_the_banks_own_message(tmp_path):
     with pytest.raises(banks.BankError, match="broken.yaml"):
         banks.compile_json(bad)
     assert not bad.with_suffix(".json").exists()
+
+
+# ------------------------------------------------------------------------------------ missing packages
+NOTICE_SCRIPT = """
+import sys
+from IPython.core.interactiveshell import InteractiveShell
+from exercises.in_browser import explain_missing_packages
+sys.modules["pandas"] = None  # as in Pyodide when its CDN is unreachable: the import fails
+shell = InteractiveShell.instance()
+print("outside a browser:", explain_missing_packages(shell))
+print("forced:", explain_missing_packages(shell, force=True))
+print("=== pandas")
+r = shell.run_cell("import pandas as pd\\nx = 1")
+print("=== unrelated")
+shell.run_cell("import no_such_module_here")
+print("=== after")
+shell.run_cell("print('still running', 'x' in shell.user_ns)")
+"""
+
+
+def test_a_package_pyodide_could_not_fetch_gives_a_notice_not_a_traceback():
+    """In a real IPython shell with the browser handler in place, does a cell importing pandas (which
+    cannot be imported) show the notice, with no traceback, while an unrelated missing module still gets
+    its usual traceback? And is the handler left out outside a browser?"""
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-c", NOTICE_SCRIPT], capture_output=True, text=True, check=True,
+                         cwd=ROOT).stdout
+    assert "outside a browser: False" in out and "forced: True" in out
+    pandas_part = out.split("=== pandas")[1].split("=== unrelated")[0]
+    assert "This cell needs pandas, which could not be loaded" in pandas_part
+    assert "cdn.jsdelivr.net" in pandas_part and "exercises of this lesson work without it" in pandas_part
+    assert "Traceback" not in pandas_part and "ModuleNotFoundError" not in pandas_part
+    unrelated = out.split("=== unrelated")[1].split("=== after")[0]
+    assert "ModuleNotFoundError" in unrelated and "no_such_module_here" in unrelated
+    assert "needs" not in unrelated
+
+
+def test_missing_package_names_only_the_cdn_packages():
+    """Is the notice given for pandas, numpy and matplotlib (and their submodules) only?"""
+    from exercises.in_browser import missing_package, notice_html
+
+    assert missing_package(ModuleNotFoundError("x", name="matplotlib.pyplot")) == "matplotlib"
+    assert missing_package(ModuleNotFoundError("x", name="pandas")) == "pandas"
+    assert missing_package(ModuleNotFoundError("x", name="seaborn")) is None
+    assert missing_package(ImportError("x", name="pandas")) is None  # a broken install is not a missing one
+    html = notice_html("numpy")
+    assert "role='alert'" in html and "<strong>⚠ This cell needs numpy, which could not be loaded.</strong>" in html
+
+
+def test_saving_twice_in_the_browser_needs_no_file_lock(tmp_path, monkeypatch):
+    """As in Pyodide (sys.platform "emscripten"), where filelock's soft lock is never released on the
+    browser's drive: do two saves in a row both succeed, without leaving a lock file?"""
+    from exercises.store import ResponseStore
+
+    monkeypatch.setattr(sys, "platform", "emscripten")
+    store = ResponseStore(tmp_path / "responses.json")
+    store.append_session("t/sa", "self-assessment", {"ratings": {"a": 1}})
+    store.append_session("t/sa", "self-assessment", {"ratings": {"a": 2}})
+    assert [s["ratings"]["a"] for s in store.load()["t/sa"]["sessions"]] == [1, 2]
+    assert not store.lock_path.exists()
 
 
 # ------------------------------------------------------------------------------------ the built site
@@ -141,6 +205,24 @@ def test_the_course_wheel_carries_every_bank_compiled(lite_site):
     assert not re.search(r"Requires-Dist: (pandas|matplotlib|pyyaml|jsonschema|nbgrader)", meta, re.I)
 
 
+def test_the_course_package_in_the_site_never_imports_pandas_or_matplotlib(lite_site):
+    """Does no module of the course package the site serves import pandas, numpy or matplotlib (which the
+    site does not carry), so every widget, the dashboard and the charts work offline?"""
+    import ast
+
+    wheel = next((lite_site / "static/pyodide").glob("techlead_course-*.whl"))
+    found = []
+    with zipfile.ZipFile(wheel) as zf:
+        modules = [n for n in zf.namelist() if n.startswith("exercises/") and n.endswith(".py")]
+        assert {"exercises/charts.py", "exercises/dashboard.py", "exercises/in_browser.py"} <= set(modules)
+        for name in modules:
+            for node in ast.walk(ast.parse(zf.read(name), name)):
+                names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                         else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
+                found += [f"{name}: {n}" for n in names if n.split(".")[0] in ("pandas", "numpy", "matplotlib")]
+    assert found == []
+
+
 # ------------------------------------------------------------------------------------ in the browser
 @pytest.mark.browser
 def test_a_lesson_runs_in_the_browser_offline_and_its_answer_survives_a_reload(lite_site, playwright_instance):
@@ -189,6 +271,126 @@ def test_a_lesson_runs_in_the_browser_offline_and_its_answer_survives_a_reload(l
             expect(root.get_by_role("radio", name=right["text"], exact=True)).to_be_checked()
             assert not nb.problems(), nb.problems()
             assert context.blocked == [], f"requests left the site: {context.blocked[:5]}"
+        finally:
+            context.close()
+            browser.close()
+
+
+def _offline_notebook(playwright_instance, lite_site):
+    from browser_helpers import browser_unavailable_reason
+
+    reason = browser_unavailable_reason()
+    if reason:
+        if build_lite.IN_CI:
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+@pytest.mark.browser
+def test_the_self_assessment_chart_and_the_dashboard_work_offline(lite_site, playwright_instance):
+    """With the network cut off: run lesson 5, save the self-assessment twice; are its chart (an image that
+    really draws, with alt text giving the ratings), the change table and the change chart shown, with
+    no error? Then run the progress dashboard: do its summary, table and chart show lesson 5's answer?"""
+    from browser_helpers import bank_entries, show_cells
+    from playwright.sync_api import expect
+    from static_site_helpers import StaticSite, launch_offline_browser, lite_notebook_page, offline_context
+
+    _offline_notebook(playwright_instance, lite_site)
+    entries = bank_entries()
+    cells = show_cells(ROOT / QUALITIES)
+    cell, ex_id = next((c, e) for c, e in cells.items() if entries[e]["kind"] == "self-assessment")
+    first = entries[ex_id]["qualities"][0]
+    expect.set_options(timeout=60_000)
+    with StaticSite(lite_site) as site:
+        browser = launch_offline_browser(playwright_instance)
+        context = offline_context(browser, viewport={"width": 1280, "height": 900})
+        try:
+            nb = lite_notebook_page(context, site)
+            nb.open(QUALITIES)
+            nb.run_all(timeout=300_000)
+            nb.wait_widgets_settled(60_000)
+            assert not nb.problems(), nb.problems()
+            nb.scroll_to_cell(cell, settle_ms=200)
+            root = nb.exercise(cell)
+            root.get_by_role("radio", name="4", exact=True).first.check()
+            nb.page.wait_for_timeout(300)  # the new value travels to the kernel
+            root.get_by_role("button", name="Save ratings").click()
+            chart = root.locator("img.techlead-chart").first
+            expect(chart).to_be_visible()
+            expect(root).to_contain_text("Saved at")
+            assert chart.evaluate("img => img.complete && img.naturalWidth > 100"), "the chart does not draw"
+            assert chart.get_attribute("src").startswith("data:image/svg+xml;base64,")
+            alt = chart.get_attribute("alt") or ""
+            assert "self-assessment ratings" in alt and f"{first['label']} 4" in alt, alt
+            expect(root).to_contain_text("Save ratings again later")
+
+            root.get_by_role("radio", name="2", exact=True).first.check()
+            nb.page.wait_for_timeout(300)
+            root.get_by_role("button", name="Save ratings").click()
+            expect(root).to_contain_text("session 2")
+            table = root.locator("table.techlead-table")
+            expect(table).to_contain_text(first["label"])
+            expect(table).to_contain_text("−2")
+            charts = root.locator("img.techlead-chart")
+            expect(charts).to_have_count(2)
+            assert charts.nth(1).evaluate("img => img.complete && img.naturalWidth > 100")
+            assert not nb.problems(), nb.problems()
+
+            nb.open(DASHBOARD)
+            nb.run_all(timeout=300_000)
+            nb.wait_widgets_settled(60_000)
+            assert not nb.problems(), nb.problems()
+            board = nb.panel.locator(".techlead-ex").first
+            expect(board.locator("[role=status]").first).to_contain_text(re.compile(r"[1-9]\d* of \d+ exercises answered"))
+            lesson5 = board.locator("table.techlead-table tbody tr").filter(
+                has=nb.page.locator("td:first-child", has_text=re.compile(r"^5$")))
+            expect(lesson5).to_contain_text(re.compile(r"[1-9] of \d"))  # the self-assessment, at least
+            img = board.locator("img.techlead-chart")
+            expect(img).to_be_visible()
+            assert img.evaluate("img => img.complete && img.naturalWidth > 100"), "the dashboard chart does not draw"
+            assert "Two bar charts by lesson" in (img.get_attribute("alt") or "")
+            assert context.blocked == [], f"requests left the site: {context.blocked[:5]}"
+        finally:
+            context.close()
+            browser.close()
+
+
+@pytest.mark.browser
+def test_a_pandas_lesson_offline_says_what_is_missing_and_its_exercises_still_run(lite_site, playwright_instance):
+    """With the network cut off, run lesson 9b (its data cells import pandas and matplotlib, which only
+    Pyodide's CDN has): does each data cell show the notice instead of a traceback, and does Run All go on
+    to draw every exercise below them?"""
+    from playwright.sync_api import expect
+    from static_site_helpers import StaticSite, launch_offline_browser, lite_notebook_page, offline_context
+
+    _offline_notebook(playwright_instance, lite_site)
+    import nbformat
+
+    book = nbformat.read(ROOT / DATA_LAB, as_version=4)
+    data_cells = [i for i, c in enumerate(book.cells) if c.cell_type == "code"
+                  and ("import pandas" in c.source or "import matplotlib" in c.source)]
+    shows = [i for i, c in enumerate(book.cells) if c.cell_type == "code" and c.source.startswith("show(")]
+    assert data_cells and shows and max(shows) > max(data_cells)
+    expect.set_options(timeout=60_000)
+    with StaticSite(lite_site) as site:
+        browser = launch_offline_browser(playwright_instance)
+        context = offline_context(browser, viewport={"width": 1280, "height": 900})
+        try:
+            nb = lite_notebook_page(context, site)
+            nb.open(DATA_LAB)
+            nb.run_all(timeout=300_000)
+            nb.wait_widgets_settled(60_000)
+            problems = nb.problems()
+            assert not problems.errors and not problems.broken_widgets, problems
+            for i in data_cells:
+                nb.scroll_to_cell(i, settle_ms=200)
+                notice = nb.cell(i).locator(".techlead-warning")
+                expect(notice).to_contain_text("could not be loaded")
+                expect(notice).to_contain_text("cdn.jsdelivr.net")
+            counts = nb.widget_counts()
+            assert all(counts[i]["exercises"] == 1 for i in shows), [counts[i] for i in shows]
+            assert context.blocked, "the kernel did not even try Pyodide's CDN"
+            assert all(u.startswith(build_lite.PYODIDE_CDN) for u in context.blocked), context.blocked[:5]
         finally:
             context.close()
             browser.close()
