@@ -180,12 +180,19 @@ with open("big.bin", "wb") as fh:
         fh.write(b"\\0" * 2**20)
 '''
 
+# Silence every cell's result: nbgrader gives full points to a test cell that shows no result and
+# no error, which is what a partial-credit cell then looks like (course_tools/code_credit.py gives 0).
+SILENCED_RESULTS = '''
+type(get_ipython().displayhook).__call__ = lambda self, result=None: None
+'''
+
 # Attacks whose code goes in a cell of the learner's own before every grade cell.
 CELL_ATTACKS = {
     "redefined-helpers": FAKE_HELPERS,
     "patched-modules": PATCH_MODULES,
     "patched-builtins": PATCH_BUILTINS,
     "exception-handler": EXCEPTION_HANDLERS,
+    "silenced-results": SILENCED_RESULTS,
     "read-key": READ_KEY,
     "write-gradebook": WRITE_GRADEBOOK,
     "other-learner": OTHER_LEARNER,

@@ -17,9 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from adversarial_helpers import (ATTACKS, SECRET_ENV, SECRET_VALUE, attack, outputs_text,
+from nbformat.v4 import new_code_cell
+
+from adversarial_helpers import (ATTACKS, SECRET_ENV, SECRET_VALUE, SILENCED_RESULTS, attack, outputs_text,
                                  tree_digest)
-from nbgrader_helpers import (ASSIGNMENTS, env, gradebook_scores, make_course, nbgrader,
+from nbgrader_helpers import (ASSIGNMENTS, env, gradebook_scores, make_course, meta, nbgrader,
                               put_submission, read_nb, release_nb)
 
 pytestmark = [pytest.mark.nbgrader, pytest.mark.slow, pytest.mark.timeout(3600),
@@ -186,3 +188,39 @@ def test_autograde_log_names_the_submissions_to_look_at(graded_cli):
         assert f"Look at {kind}/{graded_cli['aid']}/" in log, (kind, log[-3000:])
     assert "replaces one of the course's grading helpers" in log
     assert "Look at blank/" not in log and "Look at other/" not in log
+
+
+@pytest.fixture(scope="module")
+def silenced(tmp_path_factory):
+    """a2 with the same valid but partly wrong code answers twice: once honest, once with every
+    cell's result silenced (IPython's display hook replaced), graded by `nbgrader autograde`."""
+    aid = "a2-team-vs-tech"
+    root = tmp_path_factory.mktemp("adv-silenced")
+    course = make_course(root / "course", [aid])
+    exchange = root / "exchange"
+    nbgrader(course, "generate_assignment", aid, "--force", exchange=exchange, timeout=1800)
+
+    def submission(silence: bool):
+        nb = release_nb(aid)
+        cells = []
+        for cell in nb.cells:
+            if meta(cell).get("grade_id") == "duties-answer":   # every duty "team": 3 of 8 right
+                cell.source = cell.source.replace("None", '"team"').replace("raise NotImplementedError()", "")
+            if meta(cell).get("grade_id") == "duties-tests" and silence:
+                cells.append(new_code_cell(SILENCED_RESULTS))
+            cells.append(cell)
+        nb.cells = cells
+        return nb
+
+    put_submission(course, "honest", aid, submission(False))
+    put_submission(course, "silenced", aid, submission(True))
+    nbgrader(course, "autograde", aid, f"--Execute.timeout={TIMEOUT}", exchange=exchange, timeout=1800)
+    return gradebook_scores(course, aid)
+
+
+def test_silencing_a_partial_credit_cell_earns_nothing(silenced):
+    """Does a learner who hides a partial-credit cell's result (which nbgrader alone scores as full
+    points) get 0 for it, less than the same answers honestly earn?"""
+    honest = silenced["honest"]["cells"]["duties-tests"]
+    assert 0 < honest < 4, silenced["honest"]
+    assert silenced["silenced"]["cells"]["duties-tests"] == 0, silenced["silenced"]
