@@ -49,6 +49,7 @@ from . import store as _store
 STYLE = """<style>
 .techlead-ex { border-left: 3px solid var(--jp-brand-color1, currentColor); padding-left: 0.8em;
   margin: 0.4em 0; color: var(--jp-content-font-color1, inherit); }
+.techlead-ex.widget-box, .techlead-ex.jupyter-widget-box { overflow: visible; }
 .techlead-ex .widget-radio-box label, .techlead-ex .jupyter-widget-radio-box label {
   height: auto; min-height: var(--jp-widgets-radio-item-height); line-height: 1.4;
   white-space: normal; display: flex; align-items: flex-start; padding: 2px 0; }

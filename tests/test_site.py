@@ -75,12 +75,12 @@ def test_every_lesson_is_a_page_in_the_order_of_the_course_map(site):
 
 
 def test_pages_show_the_lessons_outputs_and_widget_state(site):
-    """Does a lesson page carry its code outputs (lesson 9's chart) and its widgets' saved state?"""
+    """Does a lesson page carry its code outputs (lesson 9b's chart) and its widgets' saved state?"""
     lesson2 = (site / "notebooks/02_what_is_technical_leadership.html").read_text(encoding="utf-8")
     assert "application/vnd.jupyter.widget-state+json" in lesson2
     assert lesson2.count("application/vnd.jupyter.widget-view+json") >= 2
-    lesson9 = (site / "notebooks/09_strategies.html").read_text(encoding="utf-8")
-    assert re.search(r'<img[^>]+src="[^"]+\.png"', lesson9), "lesson 9's matplotlib chart is missing"
+    lab = (site / "notebooks/09b_data_lab.html").read_text(encoding="utf-8")
+    assert re.search(r'<img[^>]+src="[^"]+\.png"', lab), "lesson 9b's matplotlib chart is missing"
 
 
 def test_each_lesson_page_opens_the_lesson_live_three_ways(site):
