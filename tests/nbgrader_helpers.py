@@ -305,3 +305,36 @@ def copy_data_files(aid: str, dest: Path) -> None:
     dest.mkdir(parents=True, exist_ok=True)
     for path in data_files(aid):
         shutil.copy2(path, dest / path.name)
+
+
+# ------------------------------------------------------------------ a weak learner of assignment 2
+# One learner's partly right answers, shared by the workflow test and the instructor's-term test
+# (ben in both): 7.5 of a2's 15 autograded points at the points the source sets.
+_A2 = "a2-team-vs-tech"
+WEAK_A2_DUTIES = '''
+atlas_duties = {
+    "weekly-one-on-ones": "team", "message-broker": "technical", "split-order": "technical",
+    "on-call-dispute": "team", "performance-reviews": "team", "review-standards": "technical",
+    "incident-review": "technical", "next-hire": "team",
+}
+'''  # 3.0 of 4
+WEAK_A2_SIGNALS = '''
+def classify_signal(metric_name, trend):
+    dora = {"deploy_frequency", "lead_time_hours", "change_failure_rate", "time_to_restore_hours"}
+    people = {"skipped_one_on_ones", "engagement_score", "regretted_leavers", "overtime_hours"}
+    worse = (trend == "down") if metric_name in {"deploy_frequency", "pipeline_pass_rate"} else (trend == "up")
+    if not worse:
+        return "none"
+    if metric_name in people:
+        return "team"
+    return "both" if metric_name in dora else "technical"
+'''  # people metrics all "higher is worse": shape 0 of 1, delivery/pipeline 2 of 2, team 0 of 2 -> 2.0 of 5
+WEAK_A2_WIDGETS = {
+    f"{_A2}/q-whose-call": "b",
+    # key ["b", "c", "e"]: 1/3 of the right ones, 1/2 of the wrong ones -> 0
+    f"{_A2}/q-team-signals": ["a", "b"],
+    # roadmap-with-sofia (technical) put in "both": (1/2 + 1 + 3/4) / 3 = 3/4 -> 1.5 of 2
+    f"{_A2}/q-sort-decisions": {"service-boundary": "technical", "stuck-pattern": "team",
+                                "roadmap-with-sofia": "both", "billing-handover": "both",
+                                "oncall-rota": "team"},
+}  # 1 + 0 + 1.5

@@ -23,6 +23,9 @@ import nbformat
 import pytest
 
 from course_tools.code_credit import ScaleCodeCredit, gives_fraction
+from nbgrader_helpers import WEAK_A2_DUTIES as BEN_DUTIES
+from nbgrader_helpers import WEAK_A2_SIGNALS as BEN_SIGNALS
+from nbgrader_helpers import WEAK_A2_WIDGETS as BEN_WIDGETS
 from nbgrader_helpers import (
     ROOT, cell_by_id, delete_cell, env, export_csv, gradebook_scores, make_course, meta, nbgrader,
     nbgrader_parallel, read_nb, record_answers, set_answer, solved, source_nb, widget_keys, write_nb,
@@ -35,32 +38,6 @@ RENAMED = f"{AID}-Rita.ipynb"
 RENAMED_HTML = f"{AID}-Rita.html"
 STUDENTS = ["ana", "ben", "cai", "rita"]
 
-BEN_DUTIES = '''
-atlas_duties = {
-    "weekly-one-on-ones": "team", "message-broker": "technical", "split-order": "technical",
-    "on-call-dispute": "team", "performance-reviews": "team", "review-standards": "technical",
-    "incident-review": "technical", "next-hire": "team",
-}
-'''  # 6 of the 8 duties right: 3/4 of the cell's points
-BEN_SIGNALS = '''
-def classify_signal(metric_name, trend):
-    dora = {"deploy_frequency", "lead_time_hours", "change_failure_rate", "time_to_restore_hours"}
-    people = {"skipped_one_on_ones", "engagement_score", "regretted_leavers", "overtime_hours"}
-    worse = (trend == "down") if metric_name in {"deploy_frequency", "pipeline_pass_rate"} else (trend == "up")
-    if not worse:
-        return "none"
-    if metric_name in people:
-        return "team"
-    return "both" if metric_name in dora else "technical"
-'''  # shape 0 of 1, delivery/pipeline 2 of 2, team 0 of 2
-BEN_WIDGETS = {
-    f"{AID}/q-whose-call": "b",                      # right: all the points
-    f"{AID}/q-team-signals": ["a", "b"],             # informedness 1/3 - 1/2 < 0: nothing
-    # roadmap-with-sofia (technical) sorted as "both": (1/2 + 1 + 3/4) / 3 = 3/4 of the points
-    f"{AID}/q-sort-decisions": {"service-boundary": "technical", "stuck-pattern": "team",
-                                "roadmap-with-sofia": "both", "billing-handover": "both",
-                                "oncall-rota": "team"},
-}
 
 # The change after grading: three questions' points (a partial-credit code test, a choice widget and
 # a classify widget, as in the Create Assignment panel) and the wording of one prompt.

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import pytest
 
+from nbgrader_helpers import WEAK_A2_DUTIES as BEN_DUTIES
+from nbgrader_helpers import WEAK_A2_SIGNALS as BEN_SIGNALS
+from nbgrader_helpers import WEAK_A2_WIDGETS as BEN_WIDGETS
 from nbgrader_helpers import (
     cell_by_id, export_csv, make_course, nbgrader, nbgrader_parallel, read_nb, record_answers,
     secret_lines, set_answer, solved, source_nb, widget_keys, write_nb,
@@ -18,33 +21,6 @@ pytestmark = [pytest.mark.nbgrader, pytest.mark.slow]
 AID = "a2-team-vs-tech"
 STUDENTS = {"ana": 15.0, "ben": 7.5, "cai": 0.0}  # expected autograded scores
 
-BEN_DUTIES = '''
-atlas_duties = {
-    "weekly-one-on-ones": "team", "message-broker": "technical", "split-order": "technical",
-    "on-call-dispute": "team", "performance-reviews": "team", "review-standards": "technical",
-    "incident-review": "technical", "next-hire": "team",
-}
-'''  # 3.0 of 4
-BEN_SIGNALS = '''
-def classify_signal(metric_name, trend):
-    dora = {"deploy_frequency", "lead_time_hours", "change_failure_rate", "time_to_restore_hours"}
-    people = {"skipped_one_on_ones", "engagement_score", "regretted_leavers", "overtime_hours"}
-    worse = (trend == "down") if metric_name in {"deploy_frequency", "pipeline_pass_rate"} else (trend == "up")
-    if not worse:
-        return "none"
-    if metric_name in people:
-        return "team"
-    return "both" if metric_name in dora else "technical"
-'''  # people metrics all "higher is worse": shape 0 of 1, delivery/pipeline 2 of 2, team 0 of 2 -> 2.0 of 5
-BEN_WIDGETS = {
-    f"{AID}/q-whose-call": "b",
-    # key ["b", "c", "e"]: 1/3 of the right ones, 1/2 of the wrong ones -> 0
-    f"{AID}/q-team-signals": ["a", "b"],
-    # roadmap-with-sofia (technical) put in "both": (1/2 + 1 + 3/4) / 3 = 3/4 -> 1.5 of 2
-    f"{AID}/q-sort-decisions": {"service-boundary": "technical", "stuck-pattern": "team",
-                                "roadmap-with-sofia": "both", "billing-handover": "both",
-                                "oncall-rota": "team"},
-}  # 1 + 0 + 1.5
 
 
 @pytest.fixture(scope="module")
