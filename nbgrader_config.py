@@ -36,7 +36,8 @@ c.Autograde.exclude_overwriting = {
 # cell's points in the Create Assignment panel changes nothing else. FlagTampering reads, before
 # anything runs, the cells a learner can edit and logs each line that reaches into the grading
 # machinery (course_tools/tampering.py); it changes nothing. The other entries are nbgrader 0.9.6's
-# defaults, in their order (Execute replaced by SandboxedExecute).
+# defaults, in their order (Execute replaced by SandboxedExecute, SaveAutoGrades by the course's
+# subclass: see the release steps below).
 c.Autograde.autograde_preprocessors = [
     "course_tools.tampering.FlagTampering",     # logs learner code that reaches into the grading machinery
     "course_tools.widget_grading.ReadRecordedAnswers",
@@ -46,7 +47,7 @@ c.Autograde.autograde_preprocessors = [
     "course_tools.widget_grading.ScoreWidgetAnswers",
     "course_tools.code_credit.ScaleCodeCredit",     # partial_credit(fraction) x the cell's points
     "nbgrader.preprocessors.LimitOutput",
-    "nbgrader.preprocessors.SaveAutoGrades",
+    "course_tools.widget_cells.SaveAutoGrades",     # nbgrader's, without "No response." on widget cells
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
@@ -95,11 +96,15 @@ c.GenerateFeedback.preprocessors = [
 # *Run All* on a blank copy goes to the end instead of stopping at the first unanswered code question
 # (course_tools/run_all.py). It runs for `make assignments`, `nbgrader generate_assignment` and the
 # formgrader's Generate button alike; autograde ignores the tag and the checksums do not cover it.
+# A graded widget question's show(...) cell is an "Autograded answer" cell, so that the formgrader gives
+# it a comment box (nbgrader gives one only to answer and task cells); the course's ClearSolutions
+# releases it as written instead of nbgrader's stub `raise NotImplementedError()`, and the course's
+# SaveAutoGrades writes no "No response." under it (course_tools/widget_cells.py).
 c.GenerateAssignment.preprocessors = [
     "nbgrader.preprocessors.IncludeHeaderFooter",
     "nbgrader.preprocessors.InstantiateTests",
     "nbgrader.preprocessors.LockCells",
-    "nbgrader.preprocessors.ClearSolutions",
+    "course_tools.widget_cells.ClearSolutions",     # nbgrader's, keeping graded show(...) cells
     "nbgrader.preprocessors.ClearOutput",
     "course_tools.run_all.TagRaisesException",
     "nbgrader.preprocessors.CheckCellMetadata",

@@ -16,8 +16,9 @@ factory                type      grade  solution  locked  task  use
 =====================  ========  =====  ========  ======  ====  ==========================
 ``md_cell``            markdown  -      -         -       -     editable text (answer space)
 ``readonly_md_cell``   markdown  no     no        yes     no    instructions, questions
-``readonly_code_cell`` code      no     no        yes     no    imports, widget calls
-``solution_cell``      code      no     yes       no      no    "Autograded answer"
+``readonly_code_cell`` code      no     no        yes     no    imports
+``solution_cell``      code      no     yes       no      no    "Autograded answer" (and graded
+                                                                 ``show(...)`` calls, kept as written)
 ``test_cell``          code      yes    no        yes     no    "Autograder tests"
 ``task_cell``          markdown  no     no        yes     yes   "Manually graded task"
 ``manual_answer_cell`` markdown  yes    yes       no      no    "Manually graded answer"
@@ -85,7 +86,8 @@ def readonly_md_cell(grade_id: str, source: str):
 
 
 def readonly_code_cell(grade_id: str, source: str):
-    """Locked code the learner runs but does not change (imports, graded-mode widgets)."""
+    """Locked code the learner runs but does not change (imports). A graded ``show(...)`` call is a
+    :func:`solution_cell` instead (course_tools/widget_cells.py)."""
     return _cell("code", source, grade_id,
                  nbgrader_meta(grade=False, solution=False, locked=True, grade_id=grade_id))
 

@@ -220,6 +220,11 @@ def sandbox_env(rundir: str) -> dict[str, str]:
            "MPLCONFIGDIR": f"{home}/.matplotlib", "JUPYTER_RUNTIME_DIR": rundir,
            "JUPYTER_PLATFORM_DIRS": "1", "XDG_CACHE_HOME": os.path.join(rundir, "cache"), "MPLBACKEND": "module://matplotlib_inline.backend_inline",
            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+           # ipykernel prints "When using the `ipython kernel` entry point, Ctrl-C will not work" to
+           # the grader's terminal, once per submission, when it has no parent pid (the cleared
+           # environment drops the one jupyter_client sets). 1 means "a parent, nothing to poll":
+           # bwrap's --die-with-parent already ends the kernel with the grader.
+           "JPY_PARENT_PID": "1",
            # One malloc arena per thread would reserve 64 MB of address space each (RLIMIT_AS).
            "MALLOC_ARENA_MAX": "2"}
     if os.environ.get("VIRTUAL_ENV"):

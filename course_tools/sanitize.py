@@ -5,8 +5,9 @@
 **Deleted grade cells are restored without failing.** nbgrader 0.9.6 puts a deleted grade cell back
 after "the previous solution/grade cell", which it looks up among the submission's *grade and
 solution* cells only. When the cell before the deleted one in the source notebook is any other cell
-with nbgrader metadata (a locked read-only cell, as every widget question's ``show(...)`` cell is),
-the lookup raises ``KeyError`` and the whole submission fails to grade. Here the deleted cell goes
+with nbgrader metadata (a locked read-only cell), or an answer cell the learner deleted too (a widget
+question's ``show(...)`` cell and its grade cell, cut from the file together), the lookup raises
+``KeyError`` and the whole submission fails to grade. Here the deleted cell goes
 after the nearest earlier source cell that is still in the submission (any cell with a
 ``grade_id``), or first if there is none.
 

@@ -10,6 +10,9 @@ from those cells, and this step keeps them right, touching nothing else:
   task cells below it), and the total in the line ``*About NN minutes · NN points · …*``;
 * the ``(N points)`` at the end of each ``### …`` question heading: the points of the grade and
   task cells from that heading to the next one;
+* every cell that shows a graded widget question (``show("<bank>/<id>", graded=True)``) is an
+  *Autograded answer* cell, so that the formgrader gives it a comment box
+  (``course_tools/widget_cells.py`` explains why, and how it is released as written);
 * data files an assignment hands out, copied byte for byte from the course's data
   (``DATA_FILES``), so nbgrader releases (and at autograde restores) the instructor's copy.
 
@@ -30,6 +33,8 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from course_tools.widget_cells import is_graded_show_cell  # noqa: E402
 
 # assignment id -> {file name in source/<id>/: file in the repository it is a copy of}
 DATA_FILES = {
@@ -94,9 +99,24 @@ def points_table(nb) -> str:
                       f"| | **Total** | **{total:g}** |"])
 
 
+def mark_widget_answer_cells(nb) -> list[str]:
+    """Make every graded ``show(...)`` cell an *Autograded answer* cell (what changed, in words)."""
+    changes = []
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader")
+        if not is_graded_show_cell(cell) or meta is None or meta.get("grade") or meta.get("task"):
+            continue  # a show() cell outside nbgrader's cells, or a grade cell, is the author's choice
+        if meta.get("solution") and not meta.get("locked"):
+            continue
+        meta["solution"], meta["locked"] = True, False
+        changes.append(f"cell {meta.get('grade_id')!r}: now an Autograded answer cell "
+                       "(the formgrader gives it a comment box)")
+    return changes
+
+
 def sync_notebook(nb) -> list[str]:
     """Bring the maintained parts of *nb* up to date in place; return what changed (human-readable)."""
-    changes = []
+    changes = mark_widget_answer_cells(nb)
     total = sum(cell_points(c) for c in nb.cells)
     for i, pts in question_points(nb).items():
         cell = nb.cells[i]
@@ -159,7 +179,7 @@ def main(argv=None) -> int:
     for line in stale:
         print(("STALE " if args.check else "updated ") + line)
     if not stale:
-        print("assignments: points tables, headings and data files are up to date")
+        print("assignments: points tables, headings, widget answer cells and data files are up to date")
     if args.check and stale:
         print("run `make assignments` to update them")
         return 1

@@ -92,7 +92,7 @@ def test_instructor_adds_a_widget_question_and_a_task_in_lab_and_nbgrader_grades
     expect(page.locator(".nbgrader-CellWidget").last).to_be_visible()
     assert page.locator(".nbgrader-CellWidget").count() >= NEW_CELLS
     _set_nbgrader_cell(page, 0, "readonly", "b5-prompt")
-    _set_nbgrader_cell(page, 1, "readonly", "b5-widget")
+    _set_nbgrader_cell(page, 1, "solution", "b5-widget")   # "Autograded answer": its comment box
     _set_nbgrader_cell(page, 2, "tests", "b5-grade", 2)
     _set_nbgrader_cell(page, 3, "task", "c3-task", 3)
     page.screenshot(path=str(SCREENSHOTS / "create-assignment.png"))
@@ -106,7 +106,8 @@ def test_instructor_adds_a_widget_question_and_a_task_in_lab_and_nbgrader_grades
     assert (grade["grade"], grade["solution"], grade["locked"], grade["points"]) == (True, False, True, 2)
     task = meta(by_gid["c3-task"])
     assert task["task"] and task["points"] == 3 and by_gid["c3-task"].cell_type == "markdown"
-    assert meta(by_gid["b5-widget"])["locked"] and not meta(by_gid["b5-widget"])["grade"]
+    widget = meta(by_gid["b5-widget"])
+    assert (widget["solution"], widget["locked"], widget["grade"]) == (True, False, False)
     assert by_gid["b5-grade"].source == GRADE_SOURCE
     # everything the instructor did not touch is as it was
     assert [c.source for c in saved.cells[:n]] == [c.source for c in before.cells]
@@ -119,6 +120,9 @@ def test_instructor_adds_a_widget_question_and_a_task_in_lab_and_nbgrader_grades
     text = "\n".join(c.source for c in released.cells)
     assert "grade_answer(" not in text and "BEGIN MARK SCHEME" not in text and "proposes a first step" not in text
     assert WIDGET_SOURCE in text and f'show_recorded("{NEW_QUESTION}")' in text and "A note to Ken" in text
+    # the widget's answer cell is released as written (not nbgrader's stub), read-only
+    released_widget = cell_by_id(released, "b5-widget")
+    assert released_widget.source == WIDGET_SOURCE and released_widget.metadata["editable"] is False
 
     # a learner answers everything (the new question right) and is autograded by the course's grader
     folder = put_submission(course, "lee", AID, released)
@@ -140,4 +144,6 @@ def test_instructor_adds_a_widget_question_and_a_task_in_lab_and_nbgrader_grades
         task = gb.find_grade("c3-task", AID, AID, "lee")
         assert task.needs_manual_grade and task.max_score == 3
         assert "proposes a first step" in gb.find_source_cell("c3-task", AID, AID).source
+        # the new widget question has a comment row (its box in the formgrader), with no "No response."
+        assert gb.find_comment("b5-widget", AID, AID, "lee").auto_comment is None
     nbformat.validate(saved)

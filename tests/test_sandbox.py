@@ -44,10 +44,13 @@ def _class(course: Path, aid: str) -> None:
         "partial": put_submission(course, "partial", aid, _partial(aid)),
         "blank": put_submission(course, "blank", aid, release_nb(aid)),
     }
-    # The solution with a widget question's grade cell deleted (it follows a locked cell: nbgrader's
-    # own restore fails there), a code test cell deleted, and a grade cell's points edited.
+    # The solution with a widget question's show(...) cell and grade cell both deleted (nbgrader's own
+    # restore fails there: the cell before the grade cell is gone too), a code test cell deleted, and
+    # a grade cell's points edited.
     edited = solved(aid)
-    delete_cell(edited, _widget_grade_ids(aid)[0])
+    widget_grade = _widget_grade_ids(aid)[0]
+    delete_cell(edited, widget_grade.replace("-grade", "-widget"))
+    delete_cell(edited, widget_grade)
     code_tests = [meta(c)["grade_id"] for c in release_nb(aid).cells
                   if meta(c).get("grade") and c.cell_type == "code" and "grade_answer(" not in c.source
                   and "recorded" not in c.source]
@@ -74,6 +77,8 @@ def _grade(course: Path, aid: str, mode: str, sandbox: bool) -> dict:
     log = proc.stdout + proc.stderr
     if mode == "serial":
         assert ("Grading WITHOUT the sandbox" in log) == (not sandbox)
+    # no kernel noise per submission in the instructor's terminal (course_tools/sandbox.sandbox_env)
+    assert "Ctrl-C will not work" not in log, log[-3000:]
     return {s: v["cells"] for s, v in gradebook_scores(course, aid).items()}
 
 
