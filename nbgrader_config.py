@@ -41,7 +41,7 @@ c.Autograde.exclude_overwriting = {
 c.Autograde.autograde_preprocessors = [
     "course_tools.tampering.FlagTampering",     # logs learner code that reaches into the grading machinery
     "course_tools.widget_grading.ReadRecordedAnswers",
-    "course_tools.sandbox.SandboxedExecute",    # nbgrader's Execute, in the sandbox (below)
+    "course_tools.sandbox.SandboxedExecute",    # nbgrader's Execute, in the sandbox; code tests judged (below)
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "course_tools.widget_grading.ScoreWidgetAnswers",
@@ -51,6 +51,13 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
+
+# Code answers' test cells are judged in the grader's process, never run in the learner's kernel
+# (course_tools/judge.py): the grader runs the instructor's test code from the gradebook, and the
+# learner's names arrive from the kernel as plain copies (functions run there, their results come
+# back as data). Learner code that rewrites cells or fakes results in the kernel then changes no
+# verdict. False runs the tests in the kernel, as nbgrader does.
+c.SandboxedExecute.judge_code_tests = True
 
 # A cell that runs longer than this (e.g. an endless loop) is interrupted and grading goes on.
 c.Execute.timeout = 30

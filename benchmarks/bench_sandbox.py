@@ -6,7 +6,9 @@ and partial answers, widget answers recorded by the real widgets). Four runs on 
 serial `nbgrader autograde` and the parallel grader (`make grade`), each with the sandbox (the
 course's default) and without it (``TECHLEAD_UNSANDBOXED_GRADING=1``). Printed, not asserted.
 Targets: the sandbox costs under 10% of grading time; parallel grading stays at least 1.8x faster
-than serial on 2 cores, with the sandbox on. The grades of all four runs are compared cell by cell.
+than serial on 2 cores, with the sandbox on. A fifth run, serial in the sandbox with the code tests
+run in the kernel (``--SandboxedExecute.judge_code_tests=False``), shows what judging them in the
+grader costs (course_tools/judge.py). The grades of all five runs are compared cell by cell.
 
 Where the cost comes from: per kernel, one `bwrap` start (new namespaces, a few dozen bind mounts,
 ~10-50 ms), copying the submission folder (kilobytes), and a kernel that finds an empty home (the
@@ -37,9 +39,9 @@ from course_tools import parallel_grade as pg  # noqa: E402
 OPT_OUT = "TECHLEAD_UNSANDBOXED_GRADING"
 
 
-def timed_serial(course: Path) -> float:
+def timed_serial(course: Path, *extra: str) -> float:
     t = time.perf_counter()
-    nbgrader(course, "autograde", AID, timeout=7200)
+    nbgrader(course, "autograde", AID, *extra, timeout=7200)
     return time.perf_counter() - t
 
 
@@ -75,6 +77,13 @@ def main() -> int:
                     os.environ.pop(OPT_OUT, None)
                 print(f"# {mode}, {'sandbox' if sandbox else 'no sandbox'}: {times[(mode, sandbox)]:.1f} s "
                       f"(load average {os.getloadavg()[0]:.1f})", flush=True)
+        # what judging the code tests in the grader costs (course_tools/judge.py): the same serial
+        # run with the tests in the kernel, as nbgrader runs them
+        course = shutil.copytree(base, Path(tmp) / "serial-in-kernel")
+        times["in-kernel"] = timed_serial(course, "--SandboxedExecute.judge_code_tests=False")
+        scores["in-kernel"] = pg.cell_scores(pg.load_config(course), AID)
+        print(f"# serial, sandbox, tests in the kernel: {times['in-kernel']:.1f} s "
+              f"(load average {os.getloadavg()[0]:.1f})", flush=True)
     n = args.students
     print(f"{n} submissions of {AID}, {os.cpu_count()} cores, parallel with {args.jobs} workers")
     for mode in ("serial", "parallel"):
@@ -84,9 +93,12 @@ def main() -> int:
     print(f"parallel speed-up with the sandbox   : {times[('serial', True)] / times[('parallel', True)]:.2f}x "
           f"(target at least 1.8x on 2 cores)")
     print(f"parallel speed-up without the sandbox: {times[('serial', False)] / times[('parallel', False)]:.2f}x")
+    judged, in_kernel = times[("serial", True)], times["in-kernel"]
+    print(f"judging code tests in the grader: {(judged - in_kernel) / n * 1000:+6.0f} ms per submission "
+          f"({(judged - in_kernel) / in_kernel * 100:+.1f}% of serial grading time in the sandbox)")
     reference = scores[("serial", False)]
     same = all(s == reference for s in scores.values())
-    print(f"grades identical cell by cell in all four runs: {same}")
+    print(f"grades identical cell by cell in all five runs: {same}")
     return 0
 
 

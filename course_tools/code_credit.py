@@ -14,11 +14,13 @@ What the step trusts, and what it does not:
 * *which* cells give a fraction is read from the **instructor's** source (nbgrader's
   ``OverwriteCells`` has put back every locked grade cell before execution): the cell's last statement
   is a ``partial_credit(...)`` call. A learner cannot turn a pass/fail cell into a fraction cell;
-* the fraction itself comes from the kernel, where learner code has run, as it did before: a learner
-  who patches the course's modules can at most claim the whole of the cell's points (the fraction is
-  capped to ``[0, 1]``), which is what patching IPython's display of a points total could claim before;
-* a fraction cell that ran without an error but shows no readable number (a learner silenced the
-  result; nbgrader would have given full points) scores **0**, and the autograde log says so;
+* the fraction itself is computed by the test, which the grader runs in its own process against
+  plain copies of the learner's values (:mod:`course_tools.judge`), so learner code cannot choose it;
+  with ``c.SandboxedExecute.judge_code_tests = False`` the test runs in the kernel, where a learner who
+  patches IPython could claim at most the whole of the cell's points (the fraction is capped to
+  ``[0, 1]``);
+* a fraction cell that ran without an error but shows no readable number (in the kernel, a learner
+  silenced the result; nbgrader would have given full points) scores **0**, and the autograde log says so;
 * an error in the cell is left as it is: nbgrader gives 0.
 """
 from __future__ import annotations

@@ -381,6 +381,9 @@ class SandboxedExecute(Execute):
     # nbclient waits this long, after a cell's reply, for the rest of its output; nbgrader's 4 s is
     # too short on a loaded machine, and running out of it would fail the whole submission.
     iopub_timeout = Integer(30, help="Time to wait for a cell's last output after its reply (s).").tag(config=True)
+    judge_code_tests = Bool(True, help="Run code answers' test cells in the grader's process, against "
+                            "values from the kernel, so learner code cannot change their verdict "
+                            "(course_tools/judge.py). False: run them in the kernel, as nbgrader does.").tag(config=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -414,6 +417,8 @@ class SandboxedExecute(Execute):
                              "learner code runs with your rights.", OPT_OUT_ENV)
         self._deadline = time.monotonic() + self.notebook_timeout if self.notebook_timeout > 0 else None
         self._stopped: str | None = None
+        self._judged = self._instructor_tests(resources)
+        self._judge = None
         return super().preprocess(nb, resources, km)
 
     def _get_timeout(self, cell):
@@ -433,11 +438,19 @@ class SandboxedExecute(Execute):
         if self._stopped is not None:
             cell.outputs = [error_output("NotRun", self._stopped)]
             return cell, resources
+        self._check_assign_resources(resources)
+        gid = (cell.get("metadata", {}).get("nbgrader") or {}).get("grade_id")
+        if gid in self._judged:
+            return self._judge_cell(cell, index, gid), self.resources
+        return self._run_in_kernel(cell, index, store_history=True), self.resources
+
+    def _run_in_kernel(self, cell, index, store_history=True):
+        """Execute *cell* in the kernel with the limits; a timeout or a dead kernel is the cell's error."""
         self._cell_bytes = 0
         self._cell_truncated = False
         from nbclient.exceptions import CellTimeoutError, DeadKernelError
         try:
-            return super().preprocess_cell(cell, resources, index)
+            return self.execute_cell(cell, index, store_history=store_history)
         except CellTimeoutError:
             # The reply came but the rest of the output did not (nbclient's iopub_timeout), e.g. a
             # cell that ran past its time limit and ignored the interrupt: the cell fails, and if
@@ -451,12 +464,68 @@ class SandboxedExecute(Execute):
                                     "(the time limit for one cell) and did not stop when interrupted")
                 self._stop_unresponsive()
             cell.outputs = list(cell.get("outputs", [])) + [note]
-            return cell, resources
+            return cell
         except DeadKernelError:
             reason = self._death_reason()
             cell.outputs = list(cell.get("outputs", [])) + [error_output("KernelDied", reason)]
             self._stopped = "not run: " + reason
-            return cell, resources
+            return cell
+
+    # -- code answers' test cells, judged in this process (course_tools/judge.py)
+    def _instructor_tests(self, resources) -> dict[str, str]:
+        """{grade_id: the instructor's source} of the test cells to judge here: code grade cells the
+        gradebook holds as locked, not answer cells, without a grade_answer call. Read from the
+        gradebook, never from the submission. Empty outside autograde (no gradebook in resources)."""
+        info = (resources or {}).get("nbgrader") or {}
+        db_url, aid, nbid = info.get("db_url"), info.get("assignment"), info.get("notebook")
+        if not (self.judge_code_tests and db_url and aid and nbid):
+            return {}
+        from nbgrader.api import Gradebook, MissingEntry
+
+        from .contract import ContractError, grade_calls
+        out = {}
+        with Gradebook(db_url) as gb:
+            try:
+                notebook = gb.find_notebook(nbid, aid)
+            except MissingEntry:
+                return {}
+            solutions = {c.name for c in notebook.solution_cells}
+            for grade_cell in notebook.grade_cells:
+                if grade_cell.cell_type != "code" or grade_cell.name in solutions:
+                    continue
+                try:
+                    source = gb.find_source_cell(grade_cell.name, nbid, aid)
+                except MissingEntry:
+                    continue
+                try:
+                    widget = bool(grade_calls(source.source))
+                except ContractError:
+                    widget = True   # widget_grading reports it; never run it here
+                if source.locked and not widget:
+                    out[grade_cell.name] = source.source
+        return out
+
+    def _judge_cell(self, cell, index, grade_id):
+        from nbformat.v4 import new_code_cell
+
+        from .judge import Judge
+
+        if self._judge is None:
+            def run_in_kernel(code):
+                if self._stopped is not None:
+                    return [error_output("NotRun", self._stopped)]
+                scratch = new_code_cell(code)
+                self._run_in_kernel(scratch, index, store_history=False)
+                self.nb.cells[index] = cell    # nbclient put the scratch cell in the notebook's place
+                return list(scratch.get("outputs", []))
+
+            folder = (self.resources.get("metadata") or {}).get("path") or None
+            self._judge = Judge(run_in_kernel, folder=folder, log=self.log)
+        cell.source = self._judged[grade_id]   # the instructor's, as OverwriteCells put it back
+        cell.outputs = self._judge.run_test(cell.source, grade_id)
+        cell.execution_count = None
+        self.nb.cells[index] = cell
+        return cell
 
     def _death_reason(self) -> str:
         status = self.km.exit_status() if isinstance(self.km, SandboxKernelManager) else None

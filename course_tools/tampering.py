@@ -1,10 +1,12 @@
 """Flag submissions whose own code reaches into the machinery that grades them, for a human to look at.
 
-Widget answers are scored in the grader's process and the kernel runs in a sandbox, but the hidden
-tests of *code* answers still run in the learner's kernel (see INSTRUCTORS.md, "What the sandbox does
-not protect against"): code that rewrites IPython's execution, display or error hooks, Python's
-built-ins or the loaded modules can change what those tests see or report. Honest answers to these
-assignments never need any of that, so this module reads the cells a learner can edit (every cell
+Widget answers are scored in the grader's process, code answers' tests are judged there too
+(course_tools/judge.py) and the kernel runs in a sandbox, so such code changes no score unless an
+instructor runs the tests in the kernel (``c.SandboxedExecute.judge_code_tests = False``). It is still
+a sign worth a human's look (see INSTRUCTORS.md, "What the sandbox does not protect against"): code
+that rewrites IPython's execution, display or error hooks, Python's built-ins or the loaded modules is
+trying to change what tests see or report. Honest answers to these assignments never need any of
+that, so this module reads the cells a learner can edit (every cell
 that is not locked: answer cells and cells they added) and lists each line that does such a thing,
 with the reason in plain words. A flag is a reason to open the submission, not a verdict: the
 instructor decides (hand-grade the code questions, or talk to the learner).
@@ -31,7 +33,7 @@ from pathlib import Path
 
 # Read as a bare name, or as the module of an import: why each is flagged.
 NAMES = {
-    "get_ipython": "reaches into IPython, which runs the hidden tests",
+    "get_ipython": "reaches into IPython, which runs the notebook's code",
     "builtins": "replaces Python's built-in functions",
     "__builtins__": "replaces Python's built-in functions",
     "__builtin__": "replaces Python's built-in functions",
@@ -47,8 +49,8 @@ NAMES = {
     "socket": "opens network connections",
     "sqlite3": "opens a database (the gradebook is one)",
     "signal": "changes how the kernel is stopped",
-    "IPython": "reaches into IPython, which runs the hidden tests",
-    "ipykernel": "reaches into IPython, which runs the hidden tests",
+    "IPython": "reaches into IPython, which runs the notebook's code",
+    "ipykernel": "reaches into IPython, which runs the notebook's code",
 }
 # Read as an attribute of anything (these names mean nothing else in an honest answer).
 ATTRS = {

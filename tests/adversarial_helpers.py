@@ -186,6 +186,30 @@ SILENCED_RESULTS = '''
 type(get_ipython().displayhook).__call__ = lambda self, result=None: None
 '''
 
+# Rewrite every test cell before it runs (an IPython input transformer): a partial-credit cell becomes
+# "full credit", any other test cell `pass`. Run in the kernel, every code test would pass.
+REWRITTEN_TESTS = '''
+def _pass_every_test(lines):
+    text = "".join(lines)
+    if "partial_credit" in text:
+        return ["1.0\\n"]
+    if "assert" in text or "BEGIN HIDDEN TESTS" in text:
+        return ["pass\\n"]
+    return lines
+_ip = get_ipython()
+_ip.input_transformers_cleanup[:] = [t for t in _ip.input_transformers_cleanup
+                                     if getattr(t, "__name__", "") != "_pass_every_test"]
+_ip.input_transformers_cleanup.append(_pass_every_test)
+'''
+
+# Show 1.0 for every result (IPython's display hook): a partial-credit cell would claim all its points.
+FORGED_RESULTS = '''
+_hook = type(get_ipython().displayhook)
+if not hasattr(_hook, "_honest_call"):
+    _hook._honest_call = _hook.__call__
+    _hook.__call__ = lambda self, result=None: _hook._honest_call(self, None if result is None else 1.0)
+'''
+
 # Attacks whose code goes in a cell of the learner's own before every grade cell.
 CELL_ATTACKS = {
     "redefined-helpers": FAKE_HELPERS,
@@ -193,6 +217,8 @@ CELL_ATTACKS = {
     "patched-builtins": PATCH_BUILTINS,
     "exception-handler": EXCEPTION_HANDLERS,
     "silenced-results": SILENCED_RESULTS,
+    "rewritten-tests": REWRITTEN_TESTS,
+    "forged-results": FORGED_RESULTS,
     "read-key": READ_KEY,
     "write-gradebook": WRITE_GRADEBOOK,
     "other-learner": OTHER_LEARNER,

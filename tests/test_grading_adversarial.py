@@ -19,8 +19,8 @@ import pytest
 
 from nbformat.v4 import new_code_cell
 
-from adversarial_helpers import (ATTACKS, SECRET_ENV, SECRET_VALUE, SILENCED_RESULTS, attack, outputs_text,
-                                 tree_digest)
+from adversarial_helpers import (ATTACKS, FORGED_RESULTS, REWRITTEN_TESTS, SECRET_ENV, SECRET_VALUE,
+                                 SILENCED_RESULTS, attack, outputs_text, tree_digest)
 from nbgrader_helpers import (ASSIGNMENTS, env, gradebook_scores, make_course, meta, nbgrader,
                               put_submission, read_nb, release_nb)
 
@@ -190,37 +190,71 @@ def test_autograde_log_names_the_submissions_to_look_at(graded_cli):
     assert "Look at blank/" not in log and "Look at other/" not in log
 
 
+TRICKS = {"silenced": SILENCED_RESULTS, "rewritten": REWRITTEN_TESTS, "forged": FORGED_RESULTS}
+
+
 @pytest.fixture(scope="module")
-def silenced(tmp_path_factory):
-    """a2 with the same valid but partly wrong code answers twice: once honest, once with every
-    cell's result silenced (IPython's display hook replaced), graded by `nbgrader autograde`."""
+def kernel_tricks(tmp_path_factory):
+    """a2 with the same valid but partly wrong code answers four times: honest, and with a kernel
+    trick before every test cell (every result silenced, every test cell rewritten by an input
+    transformer, every result shown as 1.0), graded by `nbgrader autograde` as configured (code
+    tests judged in the grader) and, in a copy, with the tests run in the kernel as nbgrader does."""
+    import shutil
+
     aid = "a2-team-vs-tech"
-    root = tmp_path_factory.mktemp("adv-silenced")
+    root = tmp_path_factory.mktemp("adv-tricks")
     course = make_course(root / "course", [aid])
     exchange = root / "exchange"
     nbgrader(course, "generate_assignment", aid, "--force", exchange=exchange, timeout=1800)
 
-    def submission(silence: bool):
+    def submission(trick: str | None):
         nb = release_nb(aid)
         cells = []
         for cell in nb.cells:
-            if meta(cell).get("grade_id") == "duties-answer":   # every duty "team": 3 of 8 right
+            gid = meta(cell).get("grade_id")
+            if gid == "duties-answer":   # every duty "team": 3 of 8 right
                 cell.source = cell.source.replace("None", '"team"').replace("raise NotImplementedError()", "")
-            if meta(cell).get("grade_id") == "duties-tests" and silence:
-                cells.append(new_code_cell(SILENCED_RESULTS))
+            if gid == "signals-answer":  # "team" for people metrics going up, else "none": some right
+                cell.source = cell.source.replace(
+                    "raise NotImplementedError()",
+                    'return "team" if trend == "up" and metric_name in ("skipped_one_on_ones", '
+                    '"regretted_leavers", "overtime_hours") else "none"')
+            if trick and meta(cell).get("grade") and cell.cell_type == "code":
+                cells.append(new_code_cell(TRICKS[trick]))
             cells.append(cell)
         nb.cells = cells
         return nb
 
-    put_submission(course, "honest", aid, submission(False))
-    put_submission(course, "silenced", aid, submission(True))
+    put_submission(course, "honest", aid, submission(None))
+    for trick in TRICKS:
+        put_submission(course, trick, aid, submission(trick))
+    in_kernel = shutil.copytree(course, root / "in-kernel")
     nbgrader(course, "autograde", aid, f"--Execute.timeout={TIMEOUT}", exchange=exchange, timeout=1800)
-    return gradebook_scores(course, aid)
+    nbgrader(in_kernel, "autograde", aid, f"--Execute.timeout={TIMEOUT}",
+             "--SandboxedExecute.judge_code_tests=False", exchange=exchange, timeout=1800)
+    code = [meta(c)["grade_id"] for c in release_nb(aid).cells
+            if meta(c).get("grade") and c.cell_type == "code" and "recorded" not in c.source]
+    return {"judged": gradebook_scores(course, aid), "in_kernel": gradebook_scores(in_kernel, aid), "code": code}
 
 
-def test_silencing_a_partial_credit_cell_earns_nothing(silenced):
-    """Does a learner who hides a partial-credit cell's result (which nbgrader alone scores as full
-    points) get 0 for it, less than the same answers honestly earn?"""
-    honest = silenced["honest"]["cells"]["duties-tests"]
-    assert 0 < honest < 4, silenced["honest"]
-    assert silenced["silenced"]["cells"]["duties-tests"] == 0, silenced["silenced"]
+def test_kernel_tricks_cannot_change_the_verdict_of_code_tests(kernel_tricks):
+    """With code tests judged in the grader, does a learner who silences results, rewrites test
+    cells or forges results get exactly what the same answers earn honestly, cell by cell?"""
+    judged, code = kernel_tricks["judged"], kernel_tricks["code"]
+    honest = {gid: judged["honest"]["cells"][gid] for gid in code}
+    assert 0 < sum(honest.values()) < sum(meta(c)["points"] for c in release_nb("a2-team-vs-tech").cells
+                                           if meta(c).get("grade_id") in code), honest
+    for trick in TRICKS:
+        assert {gid: judged[trick]["cells"][gid] for gid in code} == honest, trick
+
+
+def test_the_same_tricks_work_when_tests_run_in_the_kernel(kernel_tricks):
+    """Is that the judge's doing? Run in the learner's kernel (nbgrader's way), the rewritten and
+    forged tests earn more than the honest answers, and the guard against silenced results
+    (course_tools/code_credit.py) is then what keeps a silenced partial-credit cell at 0."""
+    in_kernel, code = kernel_tricks["in_kernel"], kernel_tricks["code"]
+    honest = sum(in_kernel["honest"]["cells"][gid] for gid in code)
+    assert honest == pytest.approx(sum(kernel_tricks["judged"]["honest"]["cells"][gid] for gid in code))
+    for trick in ("rewritten", "forged"):
+        assert sum(in_kernel[trick]["cells"][gid] for gid in code) > honest, (trick, in_kernel[trick])
+    assert in_kernel["silenced"]["cells"]["duties-tests"] == 0, in_kernel["silenced"]

@@ -61,11 +61,12 @@ def _class(course: Path, aid: str) -> None:
     record_answers({folders["solution"]: keys, folders["partial"]: half, folders["edited"]: keys})
 
 
-def _grade(course: Path, aid: str, mode: str, sandbox: bool) -> dict:
+def _grade(course: Path, aid: str, mode: str, sandbox: bool, judged: bool = True) -> dict:
     extra = {} if sandbox else {OPT_OUT: "1"}
     if mode == "serial":
         proc = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", aid,
-                               f"--Execute.timeout={TIMEOUT}"], cwd=course,
+                               f"--Execute.timeout={TIMEOUT}",
+                               *([] if judged else ["--SandboxedExecute.judge_code_tests=False"])], cwd=course,
                               env=env(course / "exchange", **extra), capture_output=True, text=True,
                               timeout=3600)
     else:
@@ -84,7 +85,9 @@ def _grade(course: Path, aid: str, mode: str, sandbox: bool) -> dict:
 
 @pytest.fixture(scope="module", params=["a2-team-vs-tech", "a5-data-driven"])
 def four_ways(request, tmp_path_factory):
-    """One class graded four ways: serial and parallel, with and without the sandbox."""
+    """One class graded four ways: serial and parallel, with and without the sandbox; and a fifth,
+    serial in the sandbox with the code tests run in the kernel (nbgrader's way) instead of judged in
+    the grader (course_tools/judge.py)."""
     aid = request.param
     root = tmp_path_factory.mktemp(f"sandbox-{aid}")
     base = make_course(root / "base", [aid])
@@ -94,12 +97,14 @@ def four_ways(request, tmp_path_factory):
         for sandbox in (True, False):
             course = shutil.copytree(base, root / f"{mode}-{sandbox}")
             out[(mode, sandbox)] = _grade(course, aid, mode, sandbox)
+    course = shutil.copytree(base, root / "serial-in-kernel")
+    out["in-kernel"] = _grade(course, aid, "serial", True, judged=False)
     return aid, out
 
 
 def test_honest_grades_are_identical_with_and_without_the_sandbox(four_ways):
     """Does every honest submission get exactly the same score in every cell, with and without the
-    sandbox, serial and parallel?"""
+    sandbox, serial and parallel, and with the code tests judged in the grader or run in the kernel?"""
     aid, out = four_ways
     reference = out[("serial", False)]
     assert set(reference) == {"solution", "partial", "blank", "edited"}
