@@ -45,6 +45,7 @@ import io
 import json
 import os
 import symtable
+import sys
 import traceback
 
 from nbformat.v4 import new_code_cell, new_output
@@ -380,15 +381,20 @@ def error_output(exc: BaseException, source: str, filename: str):
 
 @contextlib.contextmanager
 def _chdir(folder: str | None):
+    """Run the test in the submission's folder (its data files are there), with no entry of
+    ``sys.path`` that would import from that folder: a learner's ``pandas.py`` must never load here."""
     if not folder:
         yield
         return
-    old = os.getcwd()
+    old, saved = os.getcwd(), list(sys.path)
+    here = os.path.realpath(folder)
+    sys.path[:] = [p for p in sys.path if p not in ("", ".") and os.path.realpath(p) != here]
     os.chdir(folder)
     try:
         yield
     finally:
         os.chdir(old)
+        sys.path[:] = saved
 
 
 def snippet_cell(source: str):

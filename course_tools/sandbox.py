@@ -521,8 +521,9 @@ class SandboxedExecute(Execute):
 
             folder = (self.resources.get("metadata") or {}).get("path") or None
             self._judge = Judge(run_in_kernel, folder=folder, log=self.log)
-        cell.source = self._judged[grade_id]   # the instructor's, as OverwriteCells put it back
-        cell.outputs = self._judge.run_test(cell.source, grade_id)
+        # The instructor's test from the gradebook is what runs; the cell keeps the source nbgrader's
+        # OverwriteCells put back (the same test, with a note when the cell had been deleted).
+        cell.outputs = self._judge.run_test(self._judged[grade_id], grade_id)
         cell.execution_count = None
         self.nb.cells[index] = cell
         return cell

@@ -225,7 +225,7 @@ if NbGraderPreprocessor is not None:
             meta = resources.get("nbgrader", {})
             where = f"{meta.get('student', '?')}/{meta.get('assignment', '?')}/{meta.get('notebook', '?')}"
             for flag in flags_in(nb):
-                self.log.warning("Look at %s before trusting its code-answer scores: %s, line %d: %s (%s)",
+                self.log.warning("Look at %s: its code reaches into the grading machinery: %s, line %d: %s (%s)",
                                  where, flag.cell, flag.line, flag.code.strip()[:80], flag.reason)
             return nb, resources
 

@@ -192,3 +192,17 @@ def test_the_kernels_end_is_this_modules_source():
     request = wire.kernel_request_source({"op": "describe", "names": ["x"]})
     assert request.startswith(wire.KERNEL_NAME) and json.dumps({"op": "describe", "names": ["x"]}) in eval(
         request[request.index("(") + 1:request.index(", globals()")])
+
+
+def test_a_module_in_the_submission_folder_is_never_imported_by_the_grader(judge, kernel, tmp_path, monkeypatch):
+    """Does a test that imports a module run with the submission's folder off sys.path, even when the
+    grader's sys.path has '' in it, so a learner's own `statistics.py` there never runs in the grader?"""
+    import sys
+
+    (tmp_path / "statistics.py").write_text("raise SystemExit('learner code ran in the grader')\n")
+    (tmp_path / "data.csv").write_text("a\n1\n")
+    monkeypatch.setattr(sys, "path", ["", *sys.path])
+    monkeypatch.delitem(sys.modules, "statistics", raising=False)
+    test = "import statistics\nassert open('data.csv').read().startswith('a')\nassert statistics.mean([1, 3]) == 2"
+    assert verdict(judge.run_test(test, "imports")) == "passed"
+    assert "learner code" not in repr(sys.modules.get("statistics"))
