@@ -48,7 +48,7 @@ import symtable
 import sys
 import traceback
 
-from nbformat.v4 import new_code_cell, new_output
+from nbformat.v4 import new_output
 
 from . import judge_wire as wire
 
@@ -85,10 +85,6 @@ class LearnerFunction:
 
 
 # ------------------------------------------------------------------------------- which names
-_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.ListComp, ast.SetComp,
-           ast.DictComp, ast.GeneratorExp)
-
-
 def _module_level(node):
     """The nodes of a statement that run in the module's own scope (not inside a def, lambda, class
     body or comprehension; their defaults, decorators, bases and first iterable do)."""
@@ -397,10 +393,5 @@ def _chdir(folder: str | None):
         sys.path[:] = saved
 
 
-def snippet_cell(source: str):
-    """A code cell to run *source* in the kernel (not part of the notebook)."""
-    return new_code_cell(source)
-
-
 __all__ = ["AnswerUnreadable", "Judge", "KernelProblem", "LearnerError", "LearnerFunction", "MODULES",
-           "error_output", "learner_names", "snippet_cell"]
+           "error_output", "learner_names"]

@@ -510,13 +510,15 @@ class SandboxedExecute(Execute):
 
         from .judge import Judge
 
+        self._judging = (index, cell)
         if self._judge is None:
             def run_in_kernel(code):
                 if self._stopped is not None:
                     return [error_output("NotRun", self._stopped)]
+                at, current = self._judging
                 scratch = new_code_cell(code)
-                self._run_in_kernel(scratch, index, store_history=False)
-                self.nb.cells[index] = cell    # nbclient put the scratch cell in the notebook's place
+                self._run_in_kernel(scratch, at, store_history=False)
+                self.nb.cells[at] = current    # nbclient put the scratch cell in the notebook's place
                 return list(scratch.get("outputs", []))
 
             folder = (self.resources.get("metadata") or {}).get("path") or None
