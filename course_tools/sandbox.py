@@ -417,7 +417,7 @@ class SandboxedExecute(Execute):
                              "learner code runs with your rights.", OPT_OUT_ENV)
         self._deadline = time.monotonic() + self.notebook_timeout if self.notebook_timeout > 0 else None
         self._stopped: str | None = None
-        self._judged = self._instructor_tests(resources)
+        self._judged, self._widget_tests = self._instructor_tests(resources)
         self._judge = None
         return super().preprocess(nb, resources, km)
 
@@ -442,6 +442,19 @@ class SandboxedExecute(Execute):
         gid = (cell.get("metadata", {}).get("nbgrader") or {}).get("grade_id")
         if gid in self._judged:
             return self._judge_cell(cell, index, gid), self.resources
+        if gid in self._widget_tests:
+            # A widget question's grade cell: only its visible part (show_recorded) runs in the
+            # kernel; its hidden grade_answer call, with the key, is read by ScoreWidgetAnswers in
+            # this process and never reaches learner code. In its place the cell's result is 0 (what
+            # grade_answer gives in a kernel), so a course without ScoreWidgetAnswers gives zeros.
+            from .contract import split_hidden
+
+            source = cell.source
+            cell.source = "\n".join(split_hidden(source)[0]) + "\n0  # scored by the grader\n"
+            try:
+                return self._run_in_kernel(cell, index, store_history=True), self.resources
+            finally:
+                cell.source = source
         return self._run_in_kernel(cell, index, store_history=True), self.resources
 
     def _run_in_kernel(self, cell, index, store_history=True):
@@ -472,23 +485,24 @@ class SandboxedExecute(Execute):
             return cell
 
     # -- code answers' test cells, judged in this process (course_tools/judge.py)
-    def _instructor_tests(self, resources) -> dict[str, str]:
-        """{grade_id: the instructor's source} of the test cells to judge here: code grade cells the
-        gradebook holds as locked, not answer cells, without a grade_answer call. Read from the
-        gradebook, never from the submission. Empty outside autograde (no gradebook in resources)."""
+    def _instructor_tests(self, resources) -> tuple[dict[str, str], set[str]]:
+        """({grade_id: the instructor's source} of the test cells to judge here, {grade_ids of widget
+        questions' grade cells}). Judged: code grade cells the gradebook holds as locked, not answer
+        cells, without a grade_answer call. Read from the gradebook, never from the submission. Both
+        empty outside autograde (no gradebook in resources)."""
         info = (resources or {}).get("nbgrader") or {}
         db_url, aid, nbid = info.get("db_url"), info.get("assignment"), info.get("notebook")
-        if not (self.judge_code_tests and db_url and aid and nbid):
-            return {}
+        if not (db_url and aid and nbid):
+            return {}, set()
         from nbgrader.api import Gradebook, MissingEntry
 
         from .contract import ContractError, grade_calls
-        out = {}
+        out, widgets = {}, set()
         with Gradebook(db_url) as gb:
             try:
                 notebook = gb.find_notebook(nbid, aid)
             except MissingEntry:
-                return {}
+                return {}, set()
             solutions = {c.name for c in notebook.solution_cells}
             for grade_cell in notebook.grade_cells:
                 if grade_cell.cell_type != "code" or grade_cell.name in solutions:
@@ -501,9 +515,11 @@ class SandboxedExecute(Execute):
                     widget = bool(grade_calls(source.source))
                 except ContractError:
                     widget = True   # widget_grading reports it; never run it here
-                if source.locked and not widget:
+                if widget:
+                    widgets.add(grade_cell.name)
+                elif source.locked and self.judge_code_tests:
                     out[grade_cell.name] = source.source
-        return out
+        return out, widgets
 
     def _judge_cell(self, cell, index, grade_id):
         from nbformat.v4 import new_code_cell

@@ -153,7 +153,18 @@ class ScoreWidgetAnswers(NbGraderPreprocessor):
             raise RuntimeError("ScoreWidgetAnswers needs ReadRecordedAnswers before the execute "
                                "preprocessor (see nbgrader_config.py)")
         responses, problem = recorded["responses"], recorded["problem"]
+        from .widget_cells import is_widget_answer_cell
+
         for cell in nb.cells:
+            if is_widget_answer_cell(cell):
+                # The widget itself cannot be shown in the formgrader or the feedback (no live
+                # kernel): say where the answer it recorded is, instead of an empty output.
+                cell.outputs = [new_output("display_data", data={
+                    "text/html": "<p class='techlead-widget-note'>The answer recorded in this widget "
+                                 "is shown below, with its points.</p>",
+                    "text/plain": "The answer recorded in this widget is shown below, with its points.",
+                }, metadata={"tags": [OUTPUT_TAG]})]
+                continue
             try:
                 call = cell_grade_call(cell)
             except ContractError as exc:

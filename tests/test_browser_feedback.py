@@ -141,6 +141,7 @@ def test_instructor_comments_on_a_widget_question_in_the_formgrader(feedback, ch
         page.goto(feedback["html"].as_uri(), wait_until="load")
         panel = page.locator(".nbgrader_cell", has_text=f'show("{QID}", graded=True)')
         expect(panel).to_contain_text("Comments:", timeout=30_000)
+        expect(page.locator(".techlead-widget-note").first).to_contain_text("is shown below, with its points")
         assert comment in " ".join(panel.inner_text().split())
         # the learner's own block for the question still follows it (question, answer, points, why)
         entry = get_exercise(QID)

@@ -191,6 +191,14 @@ def test_autograde_log_names_the_submissions_to_look_at(graded_cli):
 
 
 TRICKS = {"silenced": SILENCED_RESULTS, "rewritten": REWRITTEN_TESTS, "forged": FORGED_RESULTS}
+# Keep the source of every cell the kernel is given (an input transformer), to print at the end.
+SNOOP = """
+_seen = []
+def _keep(lines):
+    _seen.append("".join(lines))
+    return lines
+get_ipython().input_transformers_cleanup.append(_keep)
+"""
 
 
 @pytest.fixture(scope="module")
@@ -228,13 +236,19 @@ def kernel_tricks(tmp_path_factory):
     put_submission(course, "honest", aid, submission(None))
     for trick in TRICKS:
         put_submission(course, trick, aid, submission(trick))
+    snooper = submission(None)
+    snooper.cells[:0] = [new_code_cell(SNOOP)]
+    snooper.cells.append(new_code_cell("print('SEEN:', repr(_seen))"))
+    put_submission(course, "snooper", aid, snooper)
     in_kernel = shutil.copytree(course, root / "in-kernel")
     nbgrader(course, "autograde", aid, f"--Execute.timeout={TIMEOUT}", exchange=exchange, timeout=1800)
     nbgrader(in_kernel, "autograde", aid, f"--Execute.timeout={TIMEOUT}",
              "--SandboxedExecute.judge_code_tests=False", exchange=exchange, timeout=1800)
     code = [meta(c)["grade_id"] for c in release_nb(aid).cells
             if meta(c).get("grade") and c.cell_type == "code" and "recorded" not in c.source]
-    return {"judged": gradebook_scores(course, aid), "in_kernel": gradebook_scores(in_kernel, aid), "code": code}
+    seen = outputs_text(read_nb(course / "autograded" / "snooper" / aid / f"{aid}.ipynb"))
+    return {"judged": gradebook_scores(course, aid), "in_kernel": gradebook_scores(in_kernel, aid), "code": code,
+            "snooped": seen}
 
 
 def test_kernel_tricks_cannot_change_the_verdict_of_code_tests(kernel_tricks):
@@ -258,3 +272,12 @@ def test_the_same_tricks_work_when_tests_run_in_the_kernel(kernel_tricks):
     for trick in ("rewritten", "forged"):
         assert sum(in_kernel[trick]["cells"][gid] for gid in code) > honest, (trick, in_kernel[trick])
     assert in_kernel["silenced"]["cells"]["duties-tests"] == 0, in_kernel["silenced"]
+
+
+def test_the_kernel_never_sees_a_test_or_a_key(kernel_tricks):
+    """Does learner code that records every cell the kernel is given see no hidden test, no expected
+    value and no widget key at autograde (tests are judged in the grader, widget keys read there)?"""
+    seen = kernel_tricks["snooped"]
+    assert "SEEN:" in seen and "show_recorded(" in seen, seen[-2000:]   # it did record what ran
+    for secret in ("BEGIN HIDDEN TESTS", "grade_answer(", "expected = ", "partial_credit(", "key="):
+        assert secret not in seen, secret
