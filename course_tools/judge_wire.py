@@ -173,15 +173,18 @@ def decode(data, depth: int = 0):
     body = data[tag]
     if tag == "$tuple" and type(body) is list and len(data) == 1:
         return tuple(decode(v, depth + 1) for v in body)
-    if tag == "$set" and type(body) is list and len(data) == 1:
-        return {decode(v, depth + 1) for v in body}
-    if tag == "$dict" and type(body) is list and len(data) == 1:
-        out = {}
-        for pair in body:
-            if type(pair) is not list or len(pair) != 2:
-                raise WireError("a dict entry must be a [key, value] pair")
-            out[decode(pair[0], depth + 1)] = decode(pair[1], depth + 1)
-        return out
+    try:
+        if tag == "$set" and type(body) is list and len(data) == 1:
+            return {decode(v, depth + 1) for v in body}
+        if tag == "$dict" and type(body) is list and len(data) == 1:
+            out = {}
+            for pair in body:
+                if type(pair) is not list or len(pair) != 2:
+                    raise WireError("a dict entry must be a [key, value] pair")
+                out[decode(pair[0], depth + 1)] = decode(pair[1], depth + 1)
+            return out
+    except TypeError:
+        raise WireError("a set member or dict key must be hashable") from None
     if tag == "$df" and len(data) == 1:
         return _frame(body, depth)
     if tag == "$series" and len(data) == 1:

@@ -55,7 +55,7 @@ def test_what_is_not_plain_data_arrives_as_an_opaque_value():
     '{"$eval": "1"}', '{"$tuple": [1], "extra": 2}', '{"$dict": [[1]]}', "[" * 5000 + "]" * 5000,
     '{"$df": {"columns": ["a"], "index": [0], "index_names": [null], "dtypes": ["int64"], "data": [[1, 2]]}}',
     '{"$df": {"columns": ["a"], "index": [], "index_names": [null], "dtypes": ["int64"], "data": [[1]]}}',
-    '{"$series": {"name": null}}', "not json", '{"$opaque": "x"}',
+    '{"$series": {"name": null}}', "not json", '{"$opaque": "x"}', '{"$dict": [[[1, 2], 3]]}', '{"$set": [[1]]}',
 ])
 def test_malformed_messages_are_refused(text):
     """Is anything not in the wire's format (unknown tags, rows of the wrong length, deep nesting,
