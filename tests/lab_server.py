@@ -101,7 +101,10 @@ class LabServer:
             (base / sub).mkdir(parents=True, exist_ok=True)
         # The Jupyter Server config the course installs for learners (make install, postBuild, the Hub):
         # lessons are saved without widget outputs. Taken from the repository, not from the venv.
-        shutil.copy2(ROOT / "lab-settings" / "jupyter_server_config.json", base / "config" / "jupyter_server_config.json")
+        # Not for a bare JupyterLab (role None): its environment has no course package to hook in.
+        if self.role is not None:
+            shutil.copy2(ROOT / "lab-settings" / "jupyter_server_config.json",
+                         base / "config" / "jupyter_server_config.json")
         env = dict(os.environ)
         env.update({
             "JUPYTER_CONFIG_DIR": str(base / "config"),
