@@ -351,14 +351,14 @@ class Judge:
             outputs.append(new_output("stream", name="stdout", text="".join(self._printed)))
         outputs.extend(self._notes)
         if failure is not None:
-            outputs.append(error_output(failure, source, filename))
+            outputs.append(failure_output(failure, source, filename))
         elif result is not None:
             outputs.append(new_output("execute_result", data={"text/plain": repr(result)},
                                       execution_count=execution_count))
         return outputs
 
 
-def error_output(exc: BaseException, source: str, filename: str):
+def failure_output(exc: BaseException, source: str, filename: str):
     """An nbformat error output for a failed test, with the lines of the test that failed."""
     lines = source.splitlines()
     trace = []
@@ -394,4 +394,4 @@ def _chdir(folder: str | None):
 
 
 __all__ = ["AnswerUnreadable", "Judge", "KernelProblem", "LearnerError", "LearnerFunction", "MODULES",
-           "error_output", "learner_names"]
+           "failure_output", "learner_names"]

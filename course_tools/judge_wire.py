@@ -215,7 +215,7 @@ def _describe(ns: dict, name: str) -> dict:
     if name not in ns:
         return {"absent": True}
     value = ns[name]
-    if type(value).__name__ == "module" and type(value) is type(sys):
+    if type(value) is type(sys):   # a module
         return {"module": value.__name__}
     if callable(value):
         return {"callable": _type_name(value)}
