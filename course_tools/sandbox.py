@@ -461,6 +461,8 @@ class SandboxedExecute(Execute):
         """Execute *cell* in the kernel with the limits; a timeout or a dead kernel is the cell's error."""
         self._cell_bytes = 0
         self._cell_truncated = False
+        self._unresponsive = None   # set when the cell times out: did the kernel ignore the interrupt?
+        iopub_timeout = self.iopub_timeout
         from nbclient.exceptions import CellTimeoutError, DeadKernelError
         try:
             return self.execute_cell(cell, index, store_history=store_history)
@@ -469,7 +471,11 @@ class SandboxedExecute(Execute):
             # cell that ran past its time limit and ignored the interrupt: the cell fails, and if
             # the kernel does not answer any more it is stopped; grading goes on.
             from jupyter_core.utils import run_sync
-            if run_sync(self._kernel_answers)(self.interrupt_grace):
+            if self._unresponsive is None:
+                answers = run_sync(self._kernel_answers)(self.interrupt_grace)
+            else:
+                answers = not self._unresponsive
+            if answers:
                 note = error_output("OutputTimeout",
                                     "the cell's output did not arrive in time; the cell counts as failed")
             else:
@@ -483,6 +489,8 @@ class SandboxedExecute(Execute):
             cell.outputs = list(cell.get("outputs", [])) + [error_output("KernelDied", reason)]
             self._stopped = "not run: " + reason
             return cell
+        finally:
+            self.iopub_timeout = iopub_timeout
 
     # -- code answers' test cells, judged in this process (course_tools/judge.py)
     def _instructor_tests(self, resources) -> tuple[dict[str, str], set[str]]:
@@ -617,13 +625,26 @@ class SandboxedExecute(Execute):
                     "the notebook tried to start another process, which grading does not allow")
         return None
 
+    async def _async_handle_timeout(self, timeout, cell=None):
+        """A cell ran past its time limit, and nbclient interrupts the kernel. Whether the kernel
+        answers is found out at once: one that does not answer within ``interrupt_grace`` (its code
+        ignores interrupts, or broke the kernel) is stopped now, and the wait for the cell's last
+        output is cut to a second. Without this, nbclient would wait all of ``iopub_timeout`` (30 s)
+        for output a stuck kernel never sends, for every such submission."""
+        reply = await super()._async_handle_timeout(timeout, cell)
+        self._unresponsive = not await self._kernel_answers(self.interrupt_grace)
+        if self._unresponsive:
+            self._stop_unresponsive()
+            self.iopub_timeout = 1   # put back when the cell is done (_run_in_kernel)
+        return reply
+
     async def _after_timeout(self, cell) -> None:
         """A cell timed out and the kernel was interrupted: if it does not answer within the grace
         period (it ignores interrupts, say), stop it, and the rest of the notebook is not run."""
         timeout = self.timeout
         cell.outputs.append(error_output(
             "TimeLimitExceeded", f"the cell ran longer than {timeout} s (the time limit for one cell)"))
-        if not await self._kernel_answers(self.interrupt_grace):
+        if getattr(self, "_unresponsive", None) is None and not await self._kernel_answers(self.interrupt_grace):
             self._stop_unresponsive()
 
     def _stop_unresponsive(self) -> None:

@@ -13,6 +13,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,7 @@ pytestmark = [pytest.mark.nbgrader, pytest.mark.slow, pytest.mark.timeout(3600),
               pytest.mark.skipif(sys.platform != "linux", reason="the grading sandbox is Linux-only")]
 
 TIMEOUT = 10  # seconds per cell: the endless loops and floods cost little
+LONG_OUTPUT_WAIT = 900  # s: nbclient's wait for a cell's last output, in the command-line run
 UNCHANGED = ("source", "release", "submitted", "nbgrader_config.py")
 
 
@@ -82,10 +84,15 @@ def graded_cli(tmp_path_factory):
     built = _build(tmp_path_factory.mktemp("adv-cli"), aid, kinds)
     old = os.environ.get(SECRET_ENV)
     os.environ[SECRET_ENV] = SECRET_VALUE
+    start = time.monotonic()
     try:
+        # A long wait for a cell's last output (nbclient's iopub_timeout): a stuck kernel must be
+        # stopped after the interrupt grace without waiting it out (see the test of that below).
         proc = nbgrader(built["course"], "autograde", aid, f"--Execute.timeout={TIMEOUT}",
+                        f"--SandboxedExecute.iopub_timeout={LONG_OUTPUT_WAIT}",
                         exchange=built["exchange"], check=False, timeout=3600)
     finally:
+        built["seconds"] = time.monotonic() - start
         if old is None:
             os.environ.pop(SECRET_ENV, None)
         else:
@@ -178,6 +185,15 @@ def test_cli_attacks_score_no_more_than_blank_and_change_nothing(graded_cli):
     _check_nothing_outside_changed(graded_cli)
     assert "KEYS FOUND: 0" in outputs_text(autograded(graded_cli, "read-key"))
     assert graded_cli["returncode"] == 0, graded_cli["log"][-3000:]
+
+
+def test_a_kernel_that_ignores_the_interrupt_is_stopped_without_waiting_for_its_output(graded_cli):
+    """Is a kernel whose code ignores the interrupt (or broke the kernel) stopped once the interrupt
+    grace is over, rather than after nbclient's wait for the cell's last output, which a stuck kernel
+    never sends? That wait is set to 900 s here: the whole class is graded in far less."""
+    assert graded_cli["seconds"] < LONG_OUTPUT_WAIT / 2, graded_cli["seconds"]
+    text = outputs_text(autograded(graded_cli, "stubborn-loop"))
+    assert "did not stop when interrupted" in text and "not run: an earlier cell ran past" in text
 
 
 def test_autograde_log_names_the_submissions_to_look_at(graded_cli):
