@@ -55,7 +55,12 @@ SERVER_CONFIG := lab-settings/jupyter_server_config.json
 
 $(STAMP): pyproject.toml uv-excludes.txt lab-settings/overrides.json $(SERVER_CONFIG) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv>=0.9"
-	$(BIN)/uv pip install --quiet --python $(BIN)/python --excludes uv-excludes.txt -e ".[test,lite,site]"
+	@# --compile-bytecode: every module is compiled once, here. uv (unlike pip) leaves that to the first
+	@# import, and where PYTHONDONTWRITEBYTECODE is set (this machine sets it) or the venv is
+	@# read-only (the grading sandbox) nothing is ever written: every Python process, every nbgrader
+	@# command and every kernel compiled jupyter_server, nbconvert, sqlalchemy, ... from source again
+	@# (`import nbgrader` 4.5 s instead of 1.6 s on a 2-core machine; see benchmarks/bench_startup.py).
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python --excludes uv-excludes.txt -e ".[test,lite,site]"
 	@mkdir -p $(VENV)/share/jupyter/lab/settings
 	cp lab-settings/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	@# Jupyter Server: lessons are saved without widget outputs (exercises/jupyter_hooks.py)
@@ -68,8 +73,13 @@ $(STAMP): pyproject.toml uv-excludes.txt lab-settings/overrides.json $(SERVER_CO
 
 install: $(STAMP)
 
+# The course's own modules, compiled to bytecode beside their sources (git-ignored) for the same reason as
+# --compile-bytecode above; compileall skips what is up to date, so this costs a fraction of a second.
+BYTECODE := $(BIN)/python -m compileall -q exercises course_tools
+
 lab: $(STAMP)
 	@test -n "$(filter $(ROLE),$(ROLES))" || { echo "ROLE must be one of: $(ROLES)"; exit 2; }
+	@$(BYTECODE)
 	JUPYTER_CONFIG_PATH="$(CURDIR)/lab-settings/$(ROLE)$(if $(JUPYTER_CONFIG_PATH),:$(JUPYTER_CONFIG_PATH),)" \
 	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) \
 		--ServerApp.open_browser=$(OPEN_BROWSER) \
@@ -78,11 +88,13 @@ lab: $(STAMP)
 
 # --durations: the slowest tests (and fixtures) are listed at the end, so where the time goes is on record.
 test: $(STAMP)
+	@$(BYTECODE)
 	$(BIN)/python -m pytest $(XDIST) --durations=30 --cov=exercises --cov-report=term-missing:skip-covered --cov-fail-under=90 $(PYTEST_ARGS)
 
 # Day-to-day: the unit tests, notebook hygiene and content checks, without the layers that start
 # servers or browsers or run the nbgrader pipeline on whole classes (make test runs those too).
 test-fast: $(STAMP)
+	@$(BYTECODE)
 	$(BIN)/python -m pytest $(XDIST) -m "not slow and not browser and not nbgrader" $(PYTEST_ARGS)
 
 clean-notebooks: $(STAMP)

@@ -51,7 +51,8 @@ PHASES = ("server answers /lab", "notebook on the page", "kernel idle", "first w
 def bare_python() -> str:
     """The bare environment's interpreter, built on first use (a few seconds with uv's cache)."""
     python = BARE_VENV / "bin" / "python"
-    pins = [f"{name}=={metadata.version(name)}" for name in BARE_PACKAGES]
+    # Compiled at install, as the course's own environment is (Makefile), so the two start alike.
+    pins = [f"{name}=={metadata.version(name)}" for name in BARE_PACKAGES] + ["--compile-bytecode"]
     stamp = BARE_VENV / ".pins"
     if python.exists() and stamp.exists() and stamp.read_text() == "\n".join(pins):
         return str(python)

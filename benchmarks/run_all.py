@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["bench_import.py", "bench_lessons.py", "bench_parallel_grade.py", "bench_sandbox.py",
+BENCHMARKS = ["bench_import.py", "bench_startup.py", "bench_lessons.py", "bench_parallel_grade.py", "bench_sandbox.py",
               "bench_browser.py", "bench_editions.py"]
 
 

@@ -126,8 +126,10 @@ class CohortEnv:
         else:
             _run([SYSTEM_PYTHON, "-m", "venv", self.venv])
             _run([self.bin / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "uv"])
-            _run([self.bin / "uv", "pip", "install", "--quiet", "--python", self.bin / "python",
-                  f"{self.course}[hub]"], timeout=900)
+            # --compile-bytecode as in the deployment guide (step 2): the Hub's users cannot write
+            # bytecode into a root-owned venv, so without it every server and kernel compiles from source.
+            _run([self.bin / "uv", "pip", "install", "--quiet", "--compile-bytecode", "--python",
+                  self.bin / "python", f"{self.course}[hub]"], timeout=900)
         # The course environment's system-wide Jupyter config (deployment guide, step 3).
         etc = self.venv / "etc" / "jupyter"
         shutil.copytree(self.deploy / "system", etc, dirs_exist_ok=True)
