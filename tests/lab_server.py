@@ -1,6 +1,6 @@
 """JupyterLab on a temporary copy of the course, started and stopped by tests, benchmarks and scripts.
 
-* :func:`free_port` is the one way the tests pick a port (127.0.0.1, chosen by the OS);
+* :func:`free_port` is the one way the tests pick a port (127.0.0.1, below the kernels' port range);
 * :func:`role_config_path` is what `make lab ROLE=...` puts on ``JUPYTER_CONFIG_PATH``
   (``lab-settings/learner`` or ``lab-settings/instructor``);
 * :func:`copy_course` copies what the course needs at run time to a temporary folder;
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -33,11 +34,36 @@ ROLES = ("learner", "instructor")
 NEWS_OFF = {"fetchNews": "false", "checkForUpdates": False}
 
 
+def _ephemeral_floor() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A TCP port on 127.0.0.1 that is free right now, chosen at random below the OS's ephemeral range.
+
+    Not the OS's choice (binding port 0): that comes from the ephemeral range, where every kernel the
+    suite starts (jupyter_client asks the OS the same way) and every outgoing connection also take
+    ports. Between this call and the server's own bind, a kernel in another test worker could take
+    the port, and the server's clients would then talk to a ZeroMQ socket (a JupyterHub test once read
+    ``BadStatusLine: \\xff``). Nothing else on the machine picks ports from 20000 up to that range."""
+    low, high = 20000, _ephemeral_floor() - 1
+    if high - low < 1000:  # the ephemeral range starts low on this machine: let the OS choose
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+    rng = random.SystemRandom()
+    for _ in range(200):
+        port = rng.randint(low, high)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free TCP port on 127.0.0.1 between {low} and {high}")
 
 
 def role_config_path(role: str, inherited: str | None = None) -> str:

@@ -90,7 +90,9 @@ def test_instructor_adds_a_widget_question_and_a_task_in_lab_and_nbgrader_grades
     page.locator(".jp-SideBar.jp-mod-right .lm-TabBar-tab[data-id='nbgrader-create_assignemnt'],"
                  " .jp-SideBar.jp-mod-right .lm-TabBar-tab[title*='Create Assignment']").first.click()
     expect(page.locator(".nbgrader-CellWidget").last).to_be_visible()
-    assert page.locator(".nbgrader-CellWidget").count() >= NEW_CELLS
+    # one widget per cell, drawn one by one: wait for all of them, or counting from the end (below)
+    # lands on the cell before (on a busy machine it once picked the markdown prompt for the widget cell)
+    expect(page.locator(".nbgrader-CellWidget")).to_have_count(n + NEW_CELLS)
     _set_nbgrader_cell(page, 0, "readonly", "b5-prompt")
     _set_nbgrader_cell(page, 1, "solution", "b5-widget")   # "Autograded answer": its comment box
     _set_nbgrader_cell(page, 2, "tests", "b5-grade", 2)

@@ -310,3 +310,23 @@ def test_binder_and_the_readme_badge_open_the_learner_edition():
     assert url in (ROOT / "README.md").read_text(encoding="utf-8")
     nav = nbformat.read(ROOT / "notebooks" / course["lesson_list"][0].file, as_version=4).cells[0].source
     assert f"/{LEARNER_BRANCH}?" in nav
+
+
+def test_the_scans_shortcut_only_skips_texts_that_cannot_match(keys):
+    """Before a regex search the scan looks for the pattern's literal part (its shortcut): is that part
+    in every match, for every value pattern of the real keys matched against the instructor notebooks
+    (which hold every key)?"""
+    assert edition._required_literal(r"""["']broker\-prototype["']\s*:\s*["']expertise["']""") == "broker-prototype"
+    assert edition._required_literal(r"""(?:expected|key)\s*[=:]\s*["']a["']""") == ""   # nothing long enough
+    sources = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "source").glob("*/*.ipynb"))]
+    texts = sources + [edition._norm(t) for t in sources]
+    matched = 0
+    for k in keys:
+        if not k.regex:
+            continue
+        literal = edition._required_literal(k.needle)
+        for text in texts:
+            for m in re.finditer(k.needle, text):
+                assert literal in m.group(0), (k.needle, literal, m.group(0))
+                matched += 1
+    assert matched > 50
