@@ -25,13 +25,14 @@ ROLES := learner instructor
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab test test-fast screenshots clean-notebooks nav lesson-time assignments affected grade pretend-learner item-analysis passback bench clean edition lite site tampering
+.PHONY: help install lab test test-fast profile-tests screenshots clean-notebooks nav lesson-time assignments affected grade pretend-learner item-analysis passback bench clean edition lite site tampering
 
 help:
 	@echo "make lab              start JupyterLab on the course index (PORT=$(PORT)), as a learner"
 	@echo "make lab ROLE=instructor  the same with nbgrader's instructor tools (formgrader, create assignment)"
 	@echo "make test             run the whole test suite (in parallel: TEST_WORKERS=$(TEST_WORKERS))"
 	@echo "make test-fast        the suite without the slow, browser and nbgrader-pipeline layers"
+	@echo "make profile-tests    make test, then its CPU seconds by kind of process (kernels, nbgrader, Chromium, ...)"
 	@echo "make clean-notebooks  strip outputs and execution counts from committed notebooks"
 	@echo "make nav              regenerate navigation cells, the index map and the README map"
 	@echo "make assignments      sync points tables, then regenerate release/ from source/ with nbgrader"
@@ -96,6 +97,11 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	@$(BYTECODE)
 	$(BIN)/python -m pytest $(XDIST) -m "not slow and not browser and not nbgrader" $(PYTEST_ARGS)
+
+# Maintainers: where the suite's time goes. It is CPU-bound, so its CPU seconds by kind of process
+# (benchmarks/profile_suite.py) say what to make cheaper; --durations only says which tests are long.
+profile-tests: $(STAMP)
+	$(BIN)/python benchmarks/profile_suite.py -- $(MAKE) --no-print-directory test PYTEST_ARGS="$(PYTEST_ARGS)"
 
 clean-notebooks: $(STAMP)
 	$(BIN)/python scripts/clean_notebooks.py
