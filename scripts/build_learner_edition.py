@@ -406,8 +406,11 @@ def _required_literal(pattern: str, shortest: int = 3) -> str:
         import sre_constants as c
         import sre_parse as _parser
 
+    parsed = _parser.parse(pattern)
+    if parsed.state.flags & re.IGNORECASE:  # its literals match in any case: no shortcut
+        return ""
     best, run = "", ""
-    for op, arg in _parser.parse(pattern):
+    for op, arg in parsed:
         if op is c.LITERAL:
             run += chr(arg)
             best = max(best, run, key=len)

@@ -318,6 +318,7 @@ def test_the_scans_shortcut_only_skips_texts_that_cannot_match(keys):
     (which hold every key)?"""
     assert edition._required_literal(r"""["']broker\-prototype["']\s*:\s*["']expertise["']""") == "broker-prototype"
     assert edition._required_literal(r"""(?:expected|key)\s*[=:]\s*["']a["']""") == ""   # nothing long enough
+    assert edition._required_literal(r"(?i)grade_answer") == ""                             # any case
     sources = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "source").glob("*/*.ipynb"))]
     texts = sources + [edition._norm(t) for t in sources]
     matched = 0
