@@ -65,7 +65,7 @@ $(STAMP): pyproject.toml uv-excludes.txt lab-settings/overrides.json $(SERVER_CO
 	@# import, and where PYTHONDONTWRITEBYTECODE is set (this machine sets it) or the venv is
 	@# read-only (the grading sandbox) nothing is ever written: every Python process, every nbgrader
 	@# command and every kernel compiled jupyter_server, nbconvert, sqlalchemy, ... from source again
-	@# (`import nbgrader` 4.5 s instead of 1.6 s on a 2-core machine; see benchmarks/bench_startup.py).
+	@# (`import nbgrader.apps` 4.3 s instead of 1.0 s on a 2-core machine; see benchmarks/bench_startup.py).
 	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python --excludes uv-excludes.txt -e ".[test,lite,site]"
 	@mkdir -p $(VENV)/share/jupyter/lab/settings
 	cp lab-settings/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json

@@ -2,7 +2,7 @@
 """What starting a Python process costs the course's tools: with bytecode compiled at install (as
 `make install` does, ``uv pip install --compile-bytecode``) and with every module compiled from source
 on import (what an environment installed without it pays wherever bytecode cannot be written: with
-``PYTHONDONTWRITEBYTECODE`` set, as on this project's CI machine, or in a read-only venv, as in the
+``PYTHONDONTWRITEBYTECODE`` set, as on the 2-core machine this was measured on, or in a read-only venv, as in the
 grading sandbox and on the JupyterHub).
 
 Every ``nbgrader`` command, every autograde worker and every kernel pays the import once; the test
