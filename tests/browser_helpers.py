@@ -43,7 +43,7 @@ if pytest is not None:
     def lab_server(tmp_path_factory):
         """JupyterLab on a temporary copy of the course (stopped at the end, even on failure)."""
         _require_browser()
-        server = LabServer(workdir=tmp_path_factory.mktemp("jupyterlab"))
+        server = LabServer(workdir=tmp_path_factory.mktemp("jupyterlab"), expose_app=True)
         server.start()
         try:
             yield server

@@ -11,7 +11,9 @@ test is put into an ``xdist_group`` at collection time (nothing to mark by hand,
   graded class for the item-analysis and parallel-grading tests, ...) share the group named after that
   fixture;
 * tests of a module that has a module- or class-scoped fixture of its own (one graded class, one
-  temporary course) share one group per module;
+  temporary course) share one group per module; where every such fixture a test uses is parametrized
+  (one graded course per assignment), the group is per parameter, so the assignments are built and
+  graded side by side in different workers rather than one after another in one;
 * every other test is distributed one by one.
 
 A test can still name its group itself with ``@pytest.mark.xdist_group("name")``.
@@ -80,7 +82,8 @@ def xdist_group_for(item) -> str | None:
     info = getattr(item, "_fixtureinfo", None)
     if info is None:
         return None
-    session_fixtures, module_scoped = [], False
+    session_fixtures, module_scoped, params = [], [], {}
+    callspec = getattr(item, "callspec", None)
     for name in info.names_closure:
         defs = info.name2fixturedefs.get(name) or ()
         if not defs:
@@ -91,13 +94,18 @@ def xdist_group_for(item) -> str | None:
         if fixturedef.scope == "session":
             session_fixtures.append(name)
         elif fixturedef.scope in ("module", "class", "package"):
-            module_scoped = True
+            module_scoped.append(name)
+            if callspec is not None and name in callspec.params:
+                params[name] = callspec.params[name]
     if session_fixtures:
         if BROWSER_FIXTURES.intersection(session_fixtures):
             return "browser"
         return sorted(session_fixtures)[0]
     if module_scoped:
-        return item.module.__name__ if getattr(item, "module", None) else item.nodeid.split("::")[0]
+        group = item.module.__name__ if getattr(item, "module", None) else item.nodeid.split("::")[0]
+        if len(params) == len(module_scoped):  # each instance of the fixture can be built on its own
+            group += "[" + ",".join(f"{k}={params[k]}" for k in sorted(params)) + "]"
+        return group
     return None
 
 

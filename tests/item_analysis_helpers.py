@@ -170,8 +170,34 @@ def notebook_for(i: int):
 # back and graded by autograde) and an endless loop after a correct definition (interrupted at the cell
 # timeout; the function was defined before it, so the tests that use it score as the pattern says).
 DELETED_TEST = (3, 17)
-ENDLESS_LOOP = (7, 23)
+# Two loops learners leave: one that spins, one that waits for a condition that never comes true (it
+# costs the test machine no CPU while it runs out the clock; both end the same way, interrupted).
+ENDLESS_LOOP = {
+    7: "\n\nwhile True:  # the learner left a loop running\n    pass",
+    23: "\n\nimport time\nready = False\nwhile not ready:  # waits for something that never happens\n"
+        "    time.sleep(0.2)",
+}
 CELL_TIMEOUT = 5  # seconds per cell at autograde, so the endless loops end quickly
+
+
+def _traits(i: int) -> set[tuple[str, object]]:
+    """What learner ``i``'s submission is made of: one value per answer pattern, and its awkwardness."""
+    return {("duties right", duties_right(i)), ("signals", signals_level(i)), ("whose call", whose_call(i)),
+            ("team signals", tuple(team_signals(i))), ("sort", tuple(sorted(sort_decisions(i).items()))),
+            ("tlm risk", tlm_risk(i)), ("deleted test", i in DELETED_TEST), ("endless loop", i in ENDLESS_LOOP)}
+
+
+def covering_students() -> list[str]:
+    """The fewest learners (chosen greedily, always the same) whose submissions hold every value of every
+    pattern in the table above and both kinds of awkward submission: what a second grading of the class
+    needs in order to meet everything the first one did (7 of the 30)."""
+    needed = set().union(*(_traits(i) for i in range(N)))
+    chosen = []
+    while needed:
+        best = max(range(N), key=lambda i: (len(_traits(i) & needed), -i))
+        chosen.append(best)
+        needed -= _traits(best)
+    return [student(i) for i in sorted(chosen)]
 
 
 def submission_for(i: int):
@@ -180,7 +206,7 @@ def submission_for(i: int):
         delete_cell(nb, "duties-tests")
     if i in ENDLESS_LOOP:
         cell = cell_by_id(nb, "signals-answer")
-        cell.source = cell.source.rstrip("\n") + "\n\nwhile True:  # the learner left a loop running\n    pass"
+        cell.source = cell.source.rstrip("\n") + ENDLESS_LOOP[i]
     return nb
 
 

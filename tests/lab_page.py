@@ -93,15 +93,34 @@ class NotebookPage:
 
     # ---------------------------------------------------------------- opening and running
     def open(self, rel: str, timeout: float = 90_000) -> "NotebookPage":
-        """Open *rel* (path under the course root) in a fresh workspace; wait for an idle kernel."""
+        """Open *rel* (path under the course root) with nothing else open; wait for an idle kernel.
+
+        Where the page already shows this server's JupyterLab and the server exposes the app
+        (``LabServer.expose_app``), every open document is closed (dropped, as a reload would drop
+        unsaved changes) and *rel* opened in the same page; otherwise JupyterLab is loaded afresh on
+        *rel* with a reset workspace. Either way the notebook's kernel session is the server's, as
+        before: reopening a notebook reconnects to its running kernel."""
         self.rel = rel
         self._ran = False
-        self.page.goto(f"{self.server.url}/lab/tree/{rel}?reset", wait_until="domcontentloaded")
+        if not self._open_in_page(rel):
+            self.page.goto(f"{self.server.url}/lab/tree/{rel}?reset", wait_until="domcontentloaded")
         name = Path(rel).name
         self.page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").first.wait_for(timeout=timeout)
         self.page.locator(".lm-TabBar-tab.lm-mod-current", has_text=name).first.wait_for(timeout=timeout)
         self.wait_idle(timeout)
         return self
+
+    def _open_in_page(self, rel: str) -> bool:
+        if not self.page.url.startswith(f"{self.server.url}/lab"):
+            return False
+        return self.page.evaluate(
+            """async (path) => {
+                const app = window.jupyterapp;
+                if (!app || !app.shell || !app.commands) return false;
+                for (const widget of Array.from(app.shell.widgets('main'))) widget.dispose();
+                await app.commands.execute('docmanager:open', {path});
+                return true;
+            }""", rel)
 
     def reload(self, timeout: float = 90_000) -> "NotebookPage":
         """Reload the browser page (as a learner pressing F5) and wait for the notebook and its kernel."""
