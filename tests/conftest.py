@@ -21,6 +21,7 @@ A test can still name its group itself with ``@pytest.mark.xdist_group("name")``
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -104,8 +105,10 @@ def xdist_group_for(item) -> str | None:
     if module_scoped:
         group = item.module.__name__ if getattr(item, "module", None) else item.nodeid.split("::")[0]
         if len(params) == len(module_scoped):  # each instance of the fixture can be built on its own
-            group += "[" + ",".join(f"{k}={params[k]}" for k in sorted(params)) + "]"
-        return group
+            group += "".join(f"-{k}-{params[k]}" for k in sorted(params))
+        # pytest-xdist reads the group back from the test id after its last "@", and only if no "]"
+        # follows it (otherwise the test is sent out on its own): keep both out of the name.
+        return re.sub(r"[^\w.=-]", "_", group)
     return None
 
 

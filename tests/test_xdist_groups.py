@@ -31,22 +31,28 @@ def _groups(tmp_path: Path, *modules: str) -> dict[str, str]:
 
 
 def test_tests_share_a_worker_only_where_they_share_something_expensive(tmp_path):
-    """Does each assignment's graded course get a group of its own (built side by side in different
-    workers), do the module's unparametrized fixtures keep one group, do the browser tests and the
-    graded class keep theirs, and is a test with no expensive fixture free to go anywhere?"""
-    groups = _groups(tmp_path, "test_grading_adversarial.py", "test_parallel_grade.py",
+    """Does each assignment's adversarial class (and sandbox class) get a group of its own, graded
+    side by side in different workers, do the module's other fixtures keep one group, do the browser
+    tests and the graded class keep theirs, and is a test with no expensive fixture free to go anywhere?
+    And is every group a name pytest-xdist reads back (no "@" or "]" in it, or the tests of a group
+    would be sent out one by one and its fixture built again for each)?"""
+    groups = _groups(tmp_path, "test_grading_adversarial.py", "test_parallel_grade.py", "test_sandbox.py",
                      "test_browser_run_all.py", "test_kit_scoring.py")
+    assert not [g for g in groups.values() if "@" in g or "]" in g]
     adv = {k.split("::")[1]: v for k, v in groups.items() if "test_grading_adversarial" in k}
     per_assignment = {v for k, v in adv.items() if k.startswith("test_limits_end_in_a_clear_message[")}
-    assert per_assignment == {f"test_grading_adversarial[graded={a}]" for a in
+    assert per_assignment == {f"test_grading_adversarial-graded-{a}" for a in
                               ("a1-foundations", "a2-team-vs-tech", "a3-growth", "a4-challenges", "a5-data-driven")}
-    assert adv["test_every_attack_scores_no_more_than_the_blank_release[a3-growth]"] == \
-        "test_grading_adversarial[graded=a3-growth]"
+    assert adv["test_every_attack_scores_no_more_than_the_blank_release[a3-growth]"] == "test_grading_adversarial-graded-a3-growth"
     assert adv["test_cli_attacks_score_no_more_than_blank_and_change_nothing"] == "test_grading_adversarial"
     assert adv["test_autograde_log_names_the_submissions_to_look_at"] == "test_grading_adversarial"
     cohort = {k.split("::")[1]: v for k, v in groups.items() if "test_parallel_grade" in k}
     assert cohort.pop("test_the_real_error_is_found_in_nbgraders_output") == "-"
     assert cohort.pop("test_the_covering_learners_hold_every_pattern_of_the_class") == "-"
     assert set(cohort.values()) == {"graded_cohort"}
+    sandbox = {k.split("::")[1]: v for k, v in groups.items() if "test_sandbox" in k}
+    assert sandbox["test_honest_grades_are_what_the_answers_earn[a5-data-driven]"] == \
+        sandbox["test_honest_grades_are_identical_with_and_without_the_sandbox[a5-data-driven]"] != \
+        sandbox["test_honest_grades_are_what_the_answers_earn[a2-team-vs-tech]"]
     assert {v for k, v in groups.items() if "test_browser_run_all" in k} == {"browser"}
     assert {v for k, v in groups.items() if "test_kit_scoring" in k} == {"-"}
