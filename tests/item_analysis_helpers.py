@@ -210,19 +210,24 @@ def submission_for(i: int):
     return nb
 
 
-def build_class(base: Path, jobs: int = 2) -> dict:
+def build_class(base: Path, jobs: int = 2, generated_course=None) -> dict:
     """The class, submitted and graded twice: by serial ``nbgrader autograde`` (the reference) and by
     ``course_tools.parallel_grade`` with ``jobs`` workers. Returns the folders (the ungraded course, the
     serial and the parallel copy), nbgrader's serial cell scores and the timings. Tests copy, never change,
-    these folders: one session fixture (tests/conftest.py, ``graded_cohort``) serves both modules."""
+    these folders: one session fixture (tests/conftest.py, ``graded_cohort``) serves both modules.
+    ``generated_course``: the session's fixture of that name (a copy of a course nbgrader generated),
+    or None to generate here."""
     import shutil
 
     from course_tools import parallel_grade as pg
 
     timings = {}
     t0 = time.monotonic()
-    course = make_course(base / "course", [AID], release=True)
-    nbgrader(course, "generate_assignment", AID, "--force")
+    if generated_course is not None:
+        course = generated_course(base / "course", AID)
+    else:
+        course = make_course(base / "course", [AID], release=True)
+        nbgrader(course, "generate_assignment", AID, "--force")
     timings["generate"] = time.monotonic() - t0
 
     t = time.monotonic()

@@ -102,6 +102,28 @@ def make_course(dest: Path, ids: list[str] | None = None, *, release: bool = Fal
     return dest
 
 
+def generated_course(dest: Path, aid: str, *, templates: Path) -> Path:
+    """A temporary course as ``make_course(dest, [aid])`` and then `nbgrader generate_assignment aid`
+    leave it (source/, release/ and the gradebook), for tests whose subject is what comes after.
+
+    The generation is real and done once per test session: into ``templates/<aid>`` (shared by the
+    pytest-xdist workers; a file lock lets the first one build it while the others wait), then copied.
+    A generation costs about 4 CPU s (nbgrader, and its `alembic` run for a new gradebook), and 17
+    fixtures need one; the gradebook holds no path, so a copy is the same course in another folder."""
+    from filelock import FileLock
+
+    template = templates / aid
+    templates.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(templates / f"{aid}.lock")):
+        if not (templates / f"{aid}.done").exists():
+            shutil.rmtree(template, ignore_errors=True)
+            make_course(template, [aid])
+            nbgrader(template, "generate_assignment", aid, "--force", exchange=templates / "exchange",
+                     timeout=1800)
+            (templates / f"{aid}.done").touch()
+    return Path(shutil.copytree(template, dest, dirs_exist_ok=True))
+
+
 def read_nb(path: Path):
     return nbformat.read(str(path), as_version=4)
 

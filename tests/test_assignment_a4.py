@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from nbgrader_helpers import (
-    ASSIGNMENTS, ROOT, auto_points, gradebook_scores, make_course, nbgrader, put_submission,
+    ASSIGNMENTS, ROOT, auto_points, gradebook_scores, nbgrader, put_submission,
     record_answers, release_nb, solved, source_nb, widget_keys,
 )
 
@@ -51,11 +51,10 @@ def test_scenario_key_rates_every_action_and_best_is_not_always_longest():
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def graded(tmp_path_factory, generated_course):
     """One temporary course, one autograde run over the three scenario walkers and the solution."""
-    course = make_course(tmp_path_factory.mktemp("a4-grading") / "course", [AID])
+    course = generated_course(tmp_path_factory.mktemp("a4-grading") / "course", AID)
     exchange = course.parent / "exchange"
-    nbgrader(course, "generate_assignment", AID, "--force", exchange=exchange)
     keys = widget_keys(source_nb(AID))
     folders = {put_submission(course, "solution", AID, solved(AID)): keys}
     for student, (path, _points) in PATHS.items():

@@ -17,8 +17,7 @@ import pytest
 import yaml
 
 from nbgrader_helpers import (
-    ROOT, auto_points, cell_by_id, copy_data_files, data_files, env, execute_in, gradebook_scores, make_course,
-    meta, nbgrader, put_submission, record_answers, release_nb, secret_lines, set_answer, solved,
+    ROOT, auto_points, cell_by_id, copy_data_files, data_files, env, execute_in, gradebook_scores, meta, nbgrader, put_submission, record_answers, release_nb, secret_lines, set_answer, solved,
     source_nb, widget_keys,
 )
 
@@ -282,11 +281,10 @@ def first_bad_week(df, team, column, factor):
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def graded(tmp_path_factory, generated_course):
     """One temporary course, one autograde run over every pretend student, one feedback run."""
-    course = make_course(tmp_path_factory.mktemp("a5-grading") / "course", [AID])
+    course = generated_course(tmp_path_factory.mktemp("a5-grading") / "course", AID)
     exchange = course.parent / "exchange"
-    nbgrader(course, "generate_assignment", AID, "--force", exchange=exchange)
     keys = widget_keys(source_nb(AID))
     subs = {}
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from course_tools.sanitize import RestoreDeletedCells
-from nbgrader_helpers import (ASSIGNMENTS, cell_by_id, gradebook_scores, make_course, meta, nbgrader,
+from nbgrader_helpers import (ASSIGNMENTS, cell_by_id, gradebook_scores, meta, nbgrader,
                               put_submission, record_answers, release_nb, solved, source_nb, widget_keys)
 
 AID = "a2-team-vs-tech"
@@ -33,10 +33,9 @@ def test_every_released_locked_cell_is_the_released_form_of_its_source(aid):
 
 
 @pytest.fixture(scope="module")
-def autograded(tmp_path_factory):
+def autograded(tmp_path_factory, generated_course):
     """An honest submission and one with an edited locked test cell, each autograded on its own."""
-    course = make_course(tmp_path_factory.mktemp("warnings") / "course", [AID], release=True)
-    nbgrader(course, "generate_assignment", AID, "--force")
+    course = generated_course(tmp_path_factory.mktemp("warnings") / "course", AID)
     honest = put_submission(course, "honest", AID, solved(AID))
     record_answers({honest: widget_keys(source_nb(AID))})
     edited = solved(AID)

@@ -22,7 +22,7 @@ from browser_helpers import SCREENSHOTS  # noqa: E402
 from course_tools.contract import notebook_keys  # noqa: E402
 from exercises.banks import get_exercise  # noqa: E402
 from nbgrader_helpers import (  # noqa: E402
-    ROOT, gradebook_scores, make_course, nbgrader, put_submission, record_answers, release_nb, source_nb,
+    ROOT, gradebook_scores, nbgrader, put_submission, record_answers, release_nb, source_nb,
 )
 
 pytest_plugins = ["browser_helpers"]
@@ -36,11 +36,10 @@ STUDENT = "rita"
 
 
 @pytest.fixture(scope="module")
-def feedback(tmp_path_factory):
+def feedback(tmp_path_factory, generated_course):
     """A temporary course after autograde and generate_feedback for one partly right learner."""
-    course = make_course(tmp_path_factory.mktemp("feedback") / "course", [AID])
+    course = generated_course(tmp_path_factory.mktemp("feedback") / "course", AID)
     exchange = course.parent / "exchange"
-    nbgrader(course, "generate_assignment", AID, "--force", exchange=exchange, timeout=900)
     call = notebook_keys(source_nb(AID))[GRADE_ID]
     key = list(call.key)
     partial = key[:2]                       # two of the three right options, no wrong one

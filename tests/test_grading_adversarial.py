@@ -22,7 +22,7 @@ from nbformat.v4 import new_code_cell
 
 from adversarial_helpers import (ATTACKS, FORGED_RESULTS, REWRITTEN_TESTS, SECRET_ENV, SECRET_VALUE,
                                  SILENCED_RESULTS, attack, outputs_text, tree_digest)
-from nbgrader_helpers import (ASSIGNMENTS, env, gradebook_scores, make_course, meta, nbgrader,
+from nbgrader_helpers import (ASSIGNMENTS, env, gradebook_scores, meta, nbgrader,
                               put_submission, read_nb, release_nb)
 
 pytestmark = [pytest.mark.nbgrader, pytest.mark.slow, pytest.mark.timeout(3600),
@@ -33,13 +33,12 @@ LONG_OUTPUT_WAIT = 900  # s: nbclient's wait for a cell's last output, in the co
 UNCHANGED = ("source", "release", "submitted", "nbgrader_config.py")
 
 
-def _build(root: Path, aid: str, kinds) -> dict:
-    course = make_course(root / "course", [aid])
+def _build(root: Path, aid: str, kinds, generated_course) -> dict:
+    course = generated_course(root / "course", aid)
     outside = root / "outside"
     outside.mkdir()
     (outside / "home-file.txt").write_text("a file in someone's home folder")
     exchange = root / "exchange"
-    nbgrader(course, "generate_assignment", aid, "--force", exchange=exchange, timeout=1800)
     put_submission(course, "blank", aid, release_nb(aid))
     other = put_submission(course, "other", aid, release_nb(aid))
     (other / "notes.txt").write_text("another learner's private notes")
@@ -69,19 +68,19 @@ def _grade_parallel(built: dict) -> str:
 
 
 @pytest.fixture(scope="module", params=ASSIGNMENTS)
-def graded(request, tmp_path_factory):
+def graded(request, tmp_path_factory, generated_course):
     """One assignment: the blank release, another learner and every attack, graded by make grade."""
-    built = _build(tmp_path_factory.mktemp(f"adv-{request.param}"), request.param, ATTACKS)
+    built = _build(tmp_path_factory.mktemp(f"adv-{request.param}"), request.param, ATTACKS, generated_course)
     return _finish(built, _grade_parallel(built))
 
 
 @pytest.fixture(scope="module")
-def graded_cli(tmp_path_factory):
+def graded_cli(tmp_path_factory, generated_course):
     """a2 through the nbgrader command line, with the attacks that reach outside the submission."""
     aid = "a2-team-vs-tech"
     kinds = ["read-key", "write-gradebook", "other-learner", "redefined-helpers", "kill-kernel",
              "stubborn-loop"]
-    built = _build(tmp_path_factory.mktemp("adv-cli"), aid, kinds)
+    built = _build(tmp_path_factory.mktemp("adv-cli"), aid, kinds, generated_course)
     old = os.environ.get(SECRET_ENV)
     os.environ[SECRET_ENV] = SECRET_VALUE
     start = time.monotonic()
@@ -218,7 +217,7 @@ get_ipython().input_transformers_cleanup.append(_keep)
 
 
 @pytest.fixture(scope="module")
-def kernel_tricks(tmp_path_factory):
+def kernel_tricks(tmp_path_factory, generated_course):
     """a2 with the same valid but partly wrong code answers four times: honest, and with a kernel
     trick before every test cell (every result silenced, every test cell rewritten by an input
     transformer, every result shown as 1.0), graded by `nbgrader autograde` as configured (code
@@ -227,9 +226,8 @@ def kernel_tricks(tmp_path_factory):
 
     aid = "a2-team-vs-tech"
     root = tmp_path_factory.mktemp("adv-tricks")
-    course = make_course(root / "course", [aid])
+    course = generated_course(root / "course", aid)
     exchange = root / "exchange"
-    nbgrader(course, "generate_assignment", aid, "--force", exchange=exchange, timeout=1800)
 
     def submission(trick: str | None):
         nb = release_nb(aid)

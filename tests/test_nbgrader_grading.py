@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from nbgrader_helpers import (
-    add_markdown, auto_points, cell_by_id, delete_cell, gradebook_scores, make_course, meta,
+    add_markdown, auto_points, cell_by_id, delete_cell, gradebook_scores, meta,
     nbgrader, put_submission, read_nb, record_answers, release_nb, secret_lines, set_answer,
     solved, source_nb, widget_keys,
 )
@@ -80,13 +80,12 @@ CONTENT_BLIND_WIDGETS = {
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def graded(tmp_path_factory, generated_course):
     """The course after one autograde run over every scenario, and one feedback run."""
-    course = make_course(tmp_path_factory.mktemp("grading") / "course", [AID])
+    course = generated_course(tmp_path_factory.mktemp("grading") / "course", AID)
     exchange = course.parent / "exchange"
     # An instructor tried the widgets in source/ (all right): their responses.json must neither
     # reach release/ (see test_nbgrader_release) nor overwrite any learner's answers at autograde.
-    nbgrader(course, "generate_assignment", AID, "--force", exchange=exchange)
     keys = widget_keys(source_nb(AID))
     record_answers({course / "source" / AID: keys})
 

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from course_tools import pretend_learner as pl
-from nbgrader_helpers import env, make_course, nbgrader, record_answers, source_nb, widget_keys
+from nbgrader_helpers import env, nbgrader, record_answers, source_nb, widget_keys
 
 AID = "a2-team-vs-tech"
 
@@ -35,12 +35,11 @@ def test_a_bad_name_or_folder_is_refused_clearly(tmp_path, capsys):
 
 
 @pytest.fixture(scope="module")
-def course(tmp_path_factory):
+def course(tmp_path_factory, generated_course):
     """A temporary course with a2 released to a private exchange (the instructor's side)."""
     base = tmp_path_factory.mktemp("pretend")
-    course = make_course(base / "course", [AID], release=True)
+    course = generated_course(base / "course", AID)
     exchange = base / "exchange"
-    nbgrader(course, "generate_assignment", AID, "--force", exchange=exchange)
     nbgrader(course, "release_assignment", AID, exchange=exchange)
     return {"course": course, "exchange": exchange}
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from nbgrader_helpers import (cell_by_id, delete_cell, env, gradebook_scores, make_course, meta,
-                              nbgrader, put_submission, record_answers, release_nb, set_answer,
+from nbgrader_helpers import (cell_by_id, delete_cell, env, gradebook_scores, meta,
+                              put_submission, record_answers, release_nb, set_answer,
                               solved, source_nb, widget_keys)
 
 pytestmark = [pytest.mark.nbgrader, pytest.mark.slow, pytest.mark.timeout(3600),
@@ -37,7 +37,6 @@ def _widget_grade_ids(aid):
 
 
 def _class(course: Path, aid: str) -> None:
-    nbgrader(course, "generate_assignment", aid, "--force", exchange=course / "exchange", timeout=1800)
     keys = widget_keys(source_nb(aid))
     folders = {
         "solution": put_submission(course, "solution", aid, solved(aid)),
@@ -84,13 +83,13 @@ def _grade(course: Path, aid: str, mode: str, sandbox: bool, judged: bool = True
 
 
 @pytest.fixture(scope="module", params=["a2-team-vs-tech", "a5-data-driven"])
-def four_ways(request, tmp_path_factory):
+def four_ways(request, tmp_path_factory, generated_course):
     """One class graded four ways: serial and parallel, with and without the sandbox; and a fifth,
     serial in the sandbox with the code tests run in the kernel (nbgrader's way) instead of judged in
     the grader (course_tools/judge.py)."""
     aid = request.param
     root = tmp_path_factory.mktemp(f"sandbox-{aid}")
-    base = make_course(root / "base", [aid])
+    base = generated_course(root / "base", aid)
     _class(base, aid)
     out = {}
     for mode in ("serial", "parallel"):
@@ -126,12 +125,11 @@ def test_honest_grades_are_what_the_answers_earn(four_ways):
     assert cells["edited"] == cells["solution"]
 
 
-def test_grading_stops_with_a_clear_message_when_the_sandbox_cannot_start(tmp_path):
+def test_grading_stops_with_a_clear_message_when_the_sandbox_cannot_start(tmp_path, generated_course):
     """Without bwrap on PATH, is nothing graded, with a message saying why and how to opt out, and
     does the explicit opt-out then grade?"""
     aid = "a2-team-vs-tech"
-    course = make_course(tmp_path / "course", [aid])
-    nbgrader(course, "generate_assignment", aid, "--force", exchange=tmp_path / "exchange", timeout=1800)
+    course = generated_course(tmp_path / "course", aid)
     put_submission(course, "solution", aid, solved(aid))
     bare = env(tmp_path / "exchange")
     bare["PATH"] = str(Path(sys.executable).parent)  # the venv only: no bwrap, no prlimit

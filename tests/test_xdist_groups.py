@@ -54,5 +54,7 @@ def test_tests_share_a_worker_only_where_they_share_something_expensive(tmp_path
     assert sandbox["test_honest_grades_are_what_the_answers_earn[a5-data-driven]"] == \
         sandbox["test_honest_grades_are_identical_with_and_without_the_sandbox[a5-data-driven]"] != \
         sandbox["test_honest_grades_are_what_the_answers_earn[a2-team-vs-tech]"]
+    # a course copied from the session's generated one is cheap: it puts no test in a group
+    assert sandbox["test_grading_stops_with_a_clear_message_when_the_sandbox_cannot_start"] == "-"
     assert {v for k, v in groups.items() if "test_browser_run_all" in k} == {"browser"}
     assert {v for k, v in groups.items() if "test_kit_scoring" in k} == {"-"}
