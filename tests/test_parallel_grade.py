@@ -6,8 +6,8 @@ The class is the item-analysis class (tests/item_analysis_helpers.py), shared th
 serial `nbgrader autograde` and once by the parallel command with 2 workers: every student's every cell
 must score as serial nbgrader does. With 1 and 4 workers the same is checked on the 7 learners who
 between them hold every answer pattern of the class and both kinds of awkward submission
-(``covering_students``): grading the other 23 again would meet nothing new, and it was a sixth of the
-whole suite's time. Workers are then killed mid-run, and a submission nbgrader cannot read must be
+(``covering_students``): grading the other 23 again would meet nothing new, and those two runs of the
+whole class took 206 s of one test worker's time. Workers are then killed mid-run, and a submission nbgrader cannot read must be
 reported with its real error.
 """
 from __future__ import annotations
