@@ -80,8 +80,7 @@ def graded_cohort(tmp_path_factory, generated_course):
     Tests copy its folders, never change them."""
     import item_analysis_helpers
 
-    built = item_analysis_helpers.build_class(tmp_path_factory.mktemp("graded-cohort"), jobs=2,
-                                              generated_course=generated_course)
+    built = item_analysis_helpers.build_class(tmp_path_factory.mktemp("graded-cohort"), generated_course, jobs=2)
     print("\ngraded cohort timings (s):", {k: round(v, 1) for k, v in built["timings"].items()})
     return built
 

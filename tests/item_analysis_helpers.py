@@ -35,7 +35,7 @@ import os
 import time
 from pathlib import Path
 
-from nbgrader_helpers import (cell_by_id, delete_cell, make_course, nbgrader, put_submission, record_answers,
+from nbgrader_helpers import (cell_by_id, delete_cell, nbgrader, put_submission, record_answers,
                               set_answer, solved)
 
 AID = "a2-team-vs-tech"
@@ -180,7 +180,7 @@ ENDLESS_LOOP = {
 CELL_TIMEOUT = 5  # seconds per cell at autograde, so the endless loops end quickly
 
 
-def _traits(i: int) -> set[tuple[str, object]]:
+def traits(i: int) -> set[tuple[str, object]]:
     """What learner ``i``'s submission is made of: one value per answer pattern, and its awkwardness."""
     return {("duties right", duties_right(i)), ("signals", signals_level(i)), ("whose call", whose_call(i)),
             ("team signals", tuple(team_signals(i))), ("sort", tuple(sorted(sort_decisions(i).items()))),
@@ -191,12 +191,12 @@ def covering_students() -> list[str]:
     """The fewest learners (chosen greedily, always the same) whose submissions hold every value of every
     pattern in the table above and both kinds of awkward submission: what a second grading of the class
     needs in order to meet everything the first one did (7 of the 30)."""
-    needed = set().union(*(_traits(i) for i in range(N)))
+    needed = set().union(*(traits(i) for i in range(N)))
     chosen = []
     while needed:
-        best = max(range(N), key=lambda i: (len(_traits(i) & needed), -i))
+        best = max(range(N), key=lambda i: (len(traits(i) & needed), -i))
         chosen.append(best)
-        needed -= _traits(best)
+        needed -= traits(best)
     return [student(i) for i in sorted(chosen)]
 
 
@@ -210,24 +210,19 @@ def submission_for(i: int):
     return nb
 
 
-def build_class(base: Path, jobs: int = 2, generated_course=None) -> dict:
+def build_class(base: Path, generated_course, jobs: int = 2) -> dict:
     """The class, submitted and graded twice: by serial ``nbgrader autograde`` (the reference) and by
     ``course_tools.parallel_grade`` with ``jobs`` workers. Returns the folders (the ungraded course, the
     serial and the parallel copy), nbgrader's serial cell scores and the timings. Tests copy, never change,
     these folders: one session fixture (tests/conftest.py, ``graded_cohort``) serves both modules.
-    ``generated_course``: the session's fixture of that name (a copy of a course nbgrader generated),
-    or None to generate here."""
+    ``generated_course``: the session's fixture of that name (a copy of a course nbgrader generated)."""
     import shutil
 
     from course_tools import parallel_grade as pg
 
     timings = {}
     t0 = time.monotonic()
-    if generated_course is not None:
-        course = generated_course(base / "course", AID)
-    else:
-        course = make_course(base / "course", [AID], release=True)
-        nbgrader(course, "generate_assignment", AID, "--force")
+    course = generated_course(base / "course", AID)
     timings["generate"] = time.monotonic() - t0
 
     t = time.monotonic()

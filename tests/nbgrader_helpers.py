@@ -121,7 +121,7 @@ def generated_course(dest: Path, aid: str, *, templates: Path) -> Path:
             nbgrader(template, "generate_assignment", aid, "--force", exchange=templates / "exchange",
                      timeout=1800)
             (templates / f"{aid}.done").touch()
-    return Path(shutil.copytree(template, dest, dirs_exist_ok=True))
+    return Path(shutil.copytree(template, dest))
 
 
 def read_nb(path: Path):

@@ -82,8 +82,8 @@ def test_the_covering_learners_hold_every_pattern_of_the_class():
     deleted test cell and an endless loop, and are they always the same few?"""
     chosen = cohort_h.covering_students()
     assert chosen == cohort_h.covering_students() and len(chosen) < N_STUDENTS // 3
-    traits = set().union(*(cohort_h._traits(int(s[1:])) for s in chosen))
-    assert traits == set().union(*(cohort_h._traits(i) for i in range(N_STUDENTS)))
+    traits = set().union(*(cohort_h.traits(int(s[1:])) for s in chosen))
+    assert traits == set().union(*(cohort_h.traits(i) for i in range(N_STUDENTS)))
     assert ("deleted test", True) in traits and ("endless loop", True) in traits
 
 
